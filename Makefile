@@ -1,0 +1,51 @@
+# QuickCare front door. `make run` serves the API; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/quickcare_ci
+
+# The first Python >= 3.12 on this machine (Django 6 needs it): python3.13, python3.12, python3, then pyenv's.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$c"; break; fi; done)
+
+.PHONY: help run test test-pg lint venv
+help:
+	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)"
+	@echo "make test     run the whole test suite"
+	@echo "make test-pg  run the suite on PostgreSQL ($(PG_TEST_URL))"
+	@echo "make lint     ruff"
+
+$(VENV)/.created:
+	@if [ -z "$(PYTHON)" ]; then echo "QuickCare needs Python >= 3.12 (Django 6); install python3.13 or set PYTHON=/path/to/python3.13" >&2; exit 1; fi
+	"$(PYTHON)" -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime: requirements.txt $(VENV)/.created
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+.env:
+	cp .env.example .env
+
+run: $(VENV)/.runtime .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests need no .env: a throwaway signing key is supplied when none is set.
+TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-insecure-secret-key-0123456789abcdefghij}"
+
+test: $(VENV)/.dev
+	$(TEST_ENV) $(PY) -m pytest -q
+
+test-pg: $(VENV)/.dev
+	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,53 @@
+"""One error shape for the whole API: {"message": "..."} or field errors {"field": ["..."]}."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.fields import get_error_detail
+from rest_framework.views import exception_handler
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with the current state."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service we depend on is unavailable; please try again shortly."
+    default_code = "service_unavailable"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=get_error_detail(exc))  # model full_clean() errors
+    response = exception_handler(exc, context)  # DRF's: keeps rollback, WWW-Authenticate and Retry-After
+    if response is None:
+        return None  # unexpected errors stay 500
+    data = response.data  # {"detail": ...} (simplejwt adds keys), field errors, or a list of messages
+    if isinstance(data, dict) and list(data) == ["non_field_errors"]:
+        data = data["non_field_errors"]  # validate() errors read as one message
+    if isinstance(exc, ValidationError) and isinstance(data, dict):
+        return response  # field errors pass through unchanged
+    message = data.get("detail", "") if isinstance(data, dict) else (data[0] if data else "")
+    response.data = {"message": str(message)}
+    return response
+
+
+# Django-level fallbacks, so that even a URL that matches no route answers in the API's shape.
+def not_found(request, exception=None):
+    return JsonResponse({"message": "Not found."}, status=404)
+
+
+def server_error(request):
+    return JsonResponse({"message": "Internal server error."}, status=500)
+
+
+def bad_request(request, exception=None):
+    return JsonResponse({"message": "Bad request."}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse({"message": "You do not have permission to perform this action."}, status=403)

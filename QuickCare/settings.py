@@ -1,0 +1,183 @@
+"""QuickCare settings: environment variables first, then `.env` (python-decouple). Every key is in `.env.example`."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from decouple import Csv, config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = config("SECRET_KEY")
+DEBUG = config("DEBUG", default=False, cast=bool)
+ALLOWED_HOSTS = config("ALLOWED_HOSTS", default="127.0.0.1,localhost", cast=Csv())
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "users",
+    "doctors",
+    "clinic",
+    "appointments",
+    "documents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "QuickCare.urls"
+WSGI_APPLICATION = "QuickCare.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------------------------
+# DATABASE_URL selects the database (sqlite:///path or postgres://...). The spec's USE_SQLITE=True still forces the
+# local SQLite file; with neither set, SQLite in the project folder is used.
+_database_url = config("DATABASE_URL", default="")
+if config("USE_SQLITE", default=False, cast=bool) or not _database_url:
+    _database_url = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {
+    "default": dj_database_url.parse(
+        _database_url,
+        conn_max_age=config("CONN_MAX_AGE", default=60, cast=int),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue (up to `timeout` seconds)
+    # instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (throttles and OTP cooldowns must be shared by every server process) -------------------------------------
+REDIS_URL = config("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "quickcare_cache"}
+    }
+
+AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = config("TIME_ZONE", default="Asia/Kolkata")  # clinic-local time: slots, "today", leave days
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded medical files: never under STATIC_ROOT and never routed by urls.py; served only by the download API.
+MEDIA_ROOT = Path(config("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = None
+
+# --- CORS (the web frontend) ----------------------------------------------------------------------------------------
+CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
+
+# --- API ------------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "QuickCare.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        # Per IP: generous, many patients share a mobile carrier's NAT address.
+        "otp_send_ip": config("THROTTLE_OTP_SEND_PER_IP", default="100/hour"),
+        "login_ip": config("THROTTLE_LOGIN_PER_IP", default="300/hour"),
+        "otp_verify_ip": config("THROTTLE_OTP_VERIFY_PER_IP", default="300/hour"),
+        # Per contact number: strict, this is where one account is attacked.
+        "otp_send_contact": config("THROTTLE_OTP_SEND_PER_CONTACT", default="5/hour"),
+        "otp_verify_contact": config("THROTTLE_OTP_VERIFY_PER_CONTACT", default="20/hour"),
+        "login_failed_contact": config("THROTTLE_LOGIN_FAILED_PER_CONTACT", default="10/15min"),
+        "check_ip": config("THROTTLE_CHECK_PER_IP", default="300/hour"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Client IP for throttles and access logs: the socket address unless proxies we trust add X-Forwarded-For.
+    "NUM_PROXIES": config("TRUSTED_PROXY_COUNT", default=0, cast=int),
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=config("JWT_ACCESS_MINUTES", default=30, cast=int)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "QuickCare API",
+    "DESCRIPTION": "Clinic registration, appointment booking and consent-based medical document sharing.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GenderEnum": "users.models.Gender",
+        "BloodGroupEnum": "users.models.BloodGroup",
+        "AddressTypeEnum": "users.models.AddressType",
+    },
+}
+
+# --- OTP and SMS ----------------------------------------------------------------------------------------------------
+OTP_TTL_SECONDS = config("OTP_TTL_SECONDS", default=600, cast=int)
+OTP_MAX_ATTEMPTS = config("OTP_MAX_ATTEMPTS", default=5, cast=int)
+OTP_RESEND_COOLDOWN_SECONDS = config("OTP_RESEND_COOLDOWN_SECONDS", default=30, cast=int)
+MASTER_OTP = config("MASTER_OTP", default="")  # dev bypass; honoured only when DEBUG is true
+SMS_BACKEND = config("SMS_BACKEND", default="users.sms.ConsoleSMSBackend")
+SMS_HTTP_URL = config("SMS_HTTP_URL", default="")
+SMS_HTTP_AUTH_KEY = config("SMS_HTTP_AUTH_KEY", default="")
+SMS_HTTP_SENDER = config("SMS_HTTP_SENDER", default="QCKCRE")
+SMS_HTTP_TIMEOUT_SECONDS = config("SMS_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": config("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/users/", include("users.urls")),
+    path("api/clinics/", include("clinic.urls")),
+    path("api/doctors/", include("doctors.urls")),
+    path("api/appointments/", include("appointments.urls")),
+    path("api/documents/", include("documents.urls")),
+]
+
+handler400 = "QuickCare.exceptions.bad_request"
+handler403 = "QuickCare.exceptions.permission_denied"
+handler404 = "QuickCare.exceptions.not_found"
+handler500 = "QuickCare.exceptions.server_error"

@@ -1,0 +1,68 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from users.models import RoleId
+from users.sms import MemorySMSBackend
+from users.tests.factories import make_user
+
+
+def _uses_db(request) -> bool:
+    return bool(request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(request, settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SMS_BACKEND = "users.sms.MemorySMSBackend"
+    settings.MASTER_OTP = ""
+    MemorySMSBackend.outbox.clear()
+    uses_db = _uses_db(request)
+    if uses_db:
+        cache.clear()  # throttle counters must not leak between tests (Redis is not rolled back)
+    yield
+    if uses_db:
+        cache.clear()
+
+
+@pytest.fixture
+def sms_outbox():
+    return MemorySMSBackend.outbox
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def patient(db):
+    return make_user(role=RoleId.PATIENT, name="Rahul Sharma", is_complete_onboarding=True)
+
+
+@pytest.fixture
+def other_patient(db):
+    return make_user(role=RoleId.PATIENT, name="Meena Iyer", is_complete_onboarding=True)
+
+
+@pytest.fixture
+def owner(db):
+    return make_user(role=RoleId.CLINIC_OWNER, name="Dr. Anil Gupta", is_complete_onboarding=True)
+
+
+@pytest.fixture
+def other_owner(db):
+    return make_user(role=RoleId.CLINIC_OWNER, name="Kavita Rao", is_complete_onboarding=True)
+
+
+@pytest.fixture
+def auth_client():
+    """auth_client(user) -> an APIClient acting as that user."""
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import PatientMedicalProfile, PendingRegistration, Role, User, UserAddress
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["id", "name"]
+
+
+class MedicalProfileInline(admin.StackedInline):
+    model = PatientMedicalProfile
+    can_delete = False
+
+
+class AddressInline(admin.TabularInline):
+    model = UserAddress
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["-created_at"]
+    list_display = ["contact", "name", "roles", "is_complete_onboarding", "is_active", "created_at"]
+    list_filter = ["roles", "is_active", "is_complete_onboarding", "is_staff"]
+    search_fields = ["contact", "name", "email"]
+    list_select_related = ["roles"]
+    readonly_fields = ["created_at", "updated_at", "last_login"]
+    inlines = [MedicalProfileInline, AddressInline]
+    fieldsets = [
+        (None, {"fields": ["contact", "password"]}),
+        ("Profile", {"fields": ["name", "email", "age", "gender", "blood_group", "roles"]}),
+        ("Onboarding", {"fields": ["is_partial_onboarding", "is_complete_onboarding"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "created_at", "updated_at"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["contact", "name", "roles", "password1", "password2"]})]
+
+
+@admin.register(UserAddress)
+class UserAddressAdmin(admin.ModelAdmin):
+    list_display = ["user", "area", "town", "pincode", "address_type", "is_current"]
+    list_filter = ["address_type", "is_current"]
+    search_fields = ["user__contact", "user__name", "town", "pincode"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(PendingRegistration)
+class PendingRegistrationAdmin(admin.ModelAdmin):
+    """Operators may see that a number is mid-registration; never the password hash or the OTP secret."""
+
+    list_display = ["contact", "name", "role", "attempts", "sent_at", "expires_at"]
+    search_fields = ["contact"]
+    fields = ["contact", "name", "role", "attempts", "sent_at", "expires_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

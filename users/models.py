@@ -1,0 +1,173 @@
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from .validators import normalize_contact
+
+
+class RoleId(models.IntegerChoices):
+    """Mirrors the Role rows seeded by migration 0002 (ids are the spec's)."""
+
+    SUPERADMIN = 1, "Superadmin"
+    ADMIN = 2, "Admin"
+    PATIENT = 3, "Patient"
+    DOCTOR = 4, "Doctor"
+    RECEPTIONIST = 5, "Receptionist"
+    LAB_MEMBER = 6, "Lab Member"
+    CLINIC_OWNER = 7, "Clinic Owner"
+
+
+class Role(models.Model):
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    name = models.CharField(max_length=50, unique=True)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def api_name(self) -> str:
+        """The spec's flag-style name: "Clinic Owner" -> "is_clinic_owner"."""
+        return "is_" + self.name.lower().replace(" ", "_")
+
+
+class Gender(models.TextChoices):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class BloodGroup(models.TextChoices):
+    A_POS = "A+"
+    A_NEG = "A-"
+    B_POS = "B+"
+    B_NEG = "B-"
+    AB_POS = "AB+"
+    AB_NEG = "AB-"
+    O_POS = "O+"
+    O_NEG = "O-"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, contact, password, **fields):
+        if not contact:
+            raise ValueError("A contact number is required.")
+        user = self.model(contact=normalize_contact(contact), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, contact, password=None, **fields):
+        fields.setdefault("roles_id", RoleId.PATIENT)
+        return self._create(contact, password, **fields)
+
+    def create_superuser(self, contact, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True, roles_id=RoleId.SUPERADMIN, is_complete_onboarding=True)
+        fields.setdefault("name", "Super Admin")
+        return self._create(contact, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # 10-digit Indian mobile number, the username. Stored as text, sent and returned as a JSON integer.
+    contact = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(130)])
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
+    roles = models.ForeignKey(Role, on_delete=models.PROTECT, default=RoleId.PATIENT, related_name="users")
+    is_partial_onboarding = models.BooleanField(default=False)
+    is_complete_onboarding = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    USERNAME_FIELD = "contact"
+    REQUIRED_FIELDS = ["name"]
+
+    objects = UserManager()
+
+    def __str__(self):
+        return f"{self.name} ({self.contact})"
+
+    def has_role(self, *roles: int) -> bool:
+        return self.roles_id in roles
+
+
+class PatientMedicalProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="medical_profile")
+    allergies = models.TextField(blank=True)
+    chronic_conditions = models.TextField(blank=True)
+    current_medications = models.TextField(blank=True)
+    past_surgeries = models.TextField(blank=True)
+    family_history = models.TextField(blank=True)
+    height_cm = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(300)]
+    )
+    weight_kg = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(500)],
+    )
+    emergency_contact_name = models.CharField(max_length=100, blank=True)
+    emergency_contact_number = models.CharField(max_length=10, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Medical profile of {self.user}"
+
+
+class AddressType(models.TextChoices):
+    HOME = "home"
+    WORK = "work"
+
+
+class UserAddress(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    area = models.CharField(max_length=200)
+    house_no = models.CharField(max_length=50, blank=True)
+    town = models.CharField(max_length=100)
+    state = models.CharField(max_length=100, blank=True)
+    pincode = models.CharField(max_length=6, blank=True)
+    landmark = models.CharField(max_length=200, blank=True)
+    address_type = models.CharField(max_length=10, choices=AddressType.choices, default=AddressType.HOME)
+    is_current = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_current", "-created_at"]
+        constraints = [
+            # At most one current address per user; the service clears the old one in the same transaction.
+            models.UniqueConstraint(fields=["user"], condition=Q(is_current=True), name="one_current_address_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.area}, {self.town}"
+
+
+class PendingRegistration(models.Model):
+    """Step 1 of onboarding: the account to create once the phone number is proven (step 2)."""
+
+    contact = models.CharField(max_length=10, unique=True)  # one pending registration per number
+    name = models.CharField(max_length=100)
+    password = models.CharField(max_length=128)  # already hashed with the password hasher
+    role = models.ForeignKey(Role, on_delete=models.PROTECT)
+    # Random per registration (pyotp.random_base32()); never derived from the contact, never shown or logged.
+    otp_secret = models.CharField(max_length=64)
+    otp_counter = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Pending registration for {self.contact}"

@@ -1,0 +1,31 @@
+from rest_framework.permissions import BasePermission
+
+from .models import RoleId
+
+
+class _HasRole(BasePermission):
+    roles: tuple[int, ...] = ()
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.roles_id in self.roles)
+
+
+class IsPatient(_HasRole):
+    roles = (RoleId.PATIENT,)
+    message = "Only patients can do this."
+
+
+class IsDoctor(_HasRole):
+    roles = (RoleId.DOCTOR,)
+    message = "Only doctors can do this."
+
+
+class IsClinicOwner(_HasRole):
+    roles = (RoleId.CLINIC_OWNER,)
+    message = "Only clinic owners can do this."
+
+
+class IsClinicStaff(_HasRole):
+    roles = (RoleId.DOCTOR, RoleId.LAB_MEMBER, RoleId.RECEPTIONIST)
+    message = "Only doctors, lab members and receptionists have clinic memberships."

@@ -1,0 +1,207 @@
+from decimal import Decimal
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from .fields import ContactField
+from .models import BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
+
+TEXT_MAX = 2000  # free-text medical fields
+
+
+class RoleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="api_name")
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """The `user` object of login and onboarding responses."""
+
+    contact = ContactField()
+    roles = RoleSerializer()
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "contact", "roles", "is_partial_onboarding", "is_complete_onboarding"]
+        read_only_fields = fields
+
+
+class UserBriefSerializer(serializers.ModelSerializer):
+    """A user as other people see them (clinic members, doctors): no medical or onboarding details."""
+
+    contact = ContactField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "contact"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    contact = ContactField(read_only=True)
+    roles = RoleSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "contact", "email", "age", "gender", "blood_group", "roles",
+                  "is_partial_onboarding", "is_complete_onboarding"]
+        read_only_fields = ["id", "contact", "roles", "is_partial_onboarding", "is_complete_onboarding"]
+        extra_kwargs = {"name": {"allow_blank": False}}
+
+
+class _Password(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(write_only=True, max_length=128, trim_whitespace=False, **kwargs)
+
+
+class LoginSerializer(serializers.Serializer):
+    contact = ContactField()
+    password = _Password()
+
+
+class LoginResponseSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    user = UserSummarySerializer()
+
+
+class RegistrationStartSerializer(serializers.Serializer):
+    contact = ContactField()
+    name = serializers.CharField(max_length=100)
+    password = _Password()
+
+    def validate(self, attrs):
+        # Django's validators, judged against the would-be user (no similarity to name or number).
+        candidate = User(contact=attrs["contact"], name=attrs["name"])
+        try:
+            validate_password(attrs["password"], candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from None
+        return attrs
+
+
+class RegistrationStartResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    contact = ContactField()
+    next_step = serializers.CharField()
+
+
+class RegistrationVerifySerializer(serializers.Serializer):
+    contact = ContactField()
+    otp = serializers.RegexField(r"^\d{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."})
+
+
+class RegistrationVerifyResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    user = UserSummarySerializer()
+    next_step = serializers.CharField()
+
+
+class MedicalProfileSerializer(serializers.ModelSerializer):
+    emergency_contact_number = ContactField(required=False, allow_null=True)
+
+    class Meta:
+        model = PatientMedicalProfile
+        fields = ["allergies", "chronic_conditions", "current_medications", "past_surgeries", "family_history",
+                  "height_cm", "weight_kg", "emergency_contact_name", "emergency_contact_number", "updated_at"]
+        read_only_fields = ["updated_at"]
+        extra_kwargs = {f: {"max_length": TEXT_MAX} for f in fields[:5]}
+
+    def validate_emergency_contact_number(self, value):
+        return value or ""
+
+
+class PatientOnboardingSerializer(serializers.Serializer):
+    gender = serializers.ChoiceField(choices=Gender.choices)
+    age = serializers.IntegerField(min_value=0, max_value=130)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
+    address_area = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    house_no = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    town = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
+                                     error_messages={"invalid": "A PIN code has 6 digits."})
+    landmark = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    allergies = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    chronic_conditions = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    current_medications = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    past_surgeries = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    family_history = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+    height_cm = serializers.IntegerField(min_value=1, max_value=300, required=False, allow_null=True)
+    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.1"), max_value=500,
+                                         required=False, allow_null=True)
+    emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    emergency_contact_number = ContactField(required=False)
+
+    def validate(self, attrs):
+        given = [f for f in ("address_area", "house_no", "town", "state", "pincode", "landmark") if attrs.get(f)]
+        if given:
+            missing = {f: ["Required when an address is given."] for f in ("address_area", "town") if not attrs.get(f)}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class OnboardingUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "gender", "age", "blood_group", "is_complete_onboarding"]
+
+
+class OnboardingMedicalSerializer(serializers.ModelSerializer):
+    emergency_contact_number = ContactField()
+
+    class Meta:
+        model = PatientMedicalProfile
+        fields = ["allergies", "chronic_conditions", "height_cm", "weight_kg",
+                  "emergency_contact_name", "emergency_contact_number"]
+
+
+class PatientOnboardingResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    user = OnboardingUserSerializer()
+    medical_profile = OnboardingMedicalSerializer()
+
+
+class ContactCheckSerializer(serializers.Serializer):
+    contact = ContactField()
+
+
+class ExistsSerializer(serializers.Serializer):
+    exists = serializers.BooleanField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    password = _Password()
+    old_password = _Password(required=False)
+
+    def validate_old_password(self, value):
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("The current password is not correct.")
+        return value
+
+    def validate_password(self, value):
+        try:
+            validate_password(value, self.context["request"].user)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return value
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
+                                     error_messages={"invalid": "A PIN code has 6 digits."})
+
+    class Meta:
+        model = UserAddress
+        fields = ["id", "area", "house_no", "town", "state", "pincode", "landmark", "address_type", "is_current",
+                  "created_at"]
+        read_only_fields = ["id", "created_at"]

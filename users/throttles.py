@@ -1,0 +1,80 @@
+"""Rate limits. All counters live in the configured cache (Redis or the database), shared by every process.
+
+Per-IP limits are DRF throttle classes on the views. Per-contact limits are checked by the views *after* input
+validation and the "already registered" check, and some count only failures, so they are called explicitly.
+"""
+
+import re
+
+from rest_framework.exceptions import Throttled
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+_PERIOD = re.compile(r"(\d*)\s*([smhd])[a-z]*")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class RateThrottle(SimpleRateThrottle):
+    def get_rate(self):
+        # Read the settings on each use (DRF binds them at import), so tests and overrides take effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def parse_rate(self, rate):
+        """DRF's "100/hour" plus a multiplier: "10/15min", "5/2h"."""
+        if rate is None:
+            return (None, None)
+        num, period = rate.split("/")
+        match = _PERIOD.fullmatch(period.strip().lower())
+        if not match:
+            raise ValueError(f"Bad throttle rate {rate!r}; use e.g. '100/hour' or '10/15min'.")
+        return int(num), int(match[1] or 1) * _SECONDS[match[2]]
+
+
+class IPThrottle(RateThrottle):
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class OTPSendIPThrottle(IPThrottle):
+    scope = "otp_send_ip"
+
+
+class OTPVerifyIPThrottle(IPThrottle):
+    scope = "otp_verify_ip"
+
+
+class LoginIPThrottle(IPThrottle):
+    scope = "login_ip"
+
+
+class CheckIPThrottle(IPThrottle):
+    scope = "check_ip"
+
+
+class ContactThrottle(RateThrottle):
+    """A counter per (scope, contact number), driven by the view."""
+
+    def __init__(self, scope: str):
+        self.scope = scope
+        super().__init__()
+
+    def _load(self, contact: str) -> None:
+        self.key = self.cache_format % {"scope": self.scope, "ident": contact}
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+
+    def check(self, contact: str) -> None:
+        """Raise 429 if the contact has used up its allowance."""
+        self._load(contact)
+        if len(self.history) >= self.num_requests:
+            raise Throttled(wait=self.wait())
+
+    def record(self, contact: str) -> None:
+        self._load(contact)
+        self.throttle_success()
+
+    def hit(self, contact: str) -> None:
+        self.check(contact)
+        self.throttle_success()

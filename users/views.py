@@ -1,0 +1,217 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from QuickCare.exceptions import Conflict
+from QuickCare.pagination import OptionalLimitOffsetPagination
+
+from . import services
+from .models import PatientMedicalProfile, RoleId, User
+from .permissions import IsPatient
+from .serializers import (
+    AddressSerializer,
+    ContactCheckSerializer,
+    ExistsSerializer,
+    LoginResponseSerializer,
+    LoginSerializer,
+    MedicalProfileSerializer,
+    MeSerializer,
+    MessageSerializer,
+    PasswordChangeSerializer,
+    PatientOnboardingResponseSerializer,
+    PatientOnboardingSerializer,
+    RegistrationStartResponseSerializer,
+    RegistrationStartSerializer,
+    RegistrationVerifyResponseSerializer,
+    RegistrationVerifySerializer,
+    UserSummarySerializer,
+)
+from .throttles import CheckIPThrottle, ContactThrottle, LoginIPThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
+
+
+class PartialPutMixin:
+    """PUT accepts a partial body as PATCH does: clients send only what changed."""
+
+    def put(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+
+@extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer, 401: MessageSerializer})
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginIPThrottle]
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = serializer.validated_data["contact"]
+        failures = ContactThrottle("login_failed_contact")
+        failures.check(contact)
+        user = authenticate(request, contact=contact, password=serializer.validated_data["password"])
+        if user is None:  # same answer for an unknown number, a wrong password and a deactivated account
+            failures.record(contact)
+            raise AuthenticationFailed("Invalid contact number or password.")
+        return Response({**services.tokens_for(user), "user": UserSummarySerializer(user).data})
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'  # keeps a failed login a 401 (DRF turns it into 403 without a challenge)
+
+
+class TokenRefreshAPIView(TokenRefreshView):
+    """Rotates the refresh token: the answer carries a new `refresh` too, and the old one stops working."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+
+class _RegistrationStartView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [OTPSendIPThrottle]
+    role: int
+    next_step: str
+
+    @extend_schema(request=RegistrationStartSerializer, responses={200: RegistrationStartResponseSerializer})
+    def post(self, request):
+        serializer = RegistrationStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if User.objects.filter(contact=data["contact"]).exists():  # 409 whatever the timing, before any limit
+            raise Conflict(services.ALREADY_REGISTERED)
+        ContactThrottle("otp_send_contact").check(data["contact"])
+        services.registration_start(contact=data["contact"], name=data["name"], password=data["password"],
+                                    role=self.role)
+        ContactThrottle("otp_send_contact").record(data["contact"])
+        return Response({
+            "message": "OTP sent to your contact number. Please verify to complete registration.",
+            "contact": int(data["contact"]),
+            "next_step": self.next_step,
+        })
+
+
+class PatientStep1View(_RegistrationStartView):
+    role = RoleId.PATIENT
+    next_step = "/api/users/onboarding/patient/step2/"
+
+
+class ClinicOwnerStep1View(_RegistrationStartView):
+    role = RoleId.CLINIC_OWNER
+    next_step = "/api/users/onboarding/clinic/step2/"
+
+
+class _RegistrationVerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [OTPVerifyIPThrottle]
+    role: int
+    message: str
+    next_step: str
+
+    @extend_schema(request=RegistrationVerifySerializer, responses={201: RegistrationVerifyResponseSerializer})
+    def post(self, request):
+        serializer = RegistrationVerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = serializer.validated_data["contact"]
+        ContactThrottle("otp_verify_contact").hit(contact)
+        user = services.registration_verify(contact=contact, otp=serializer.validated_data["otp"], role=self.role)
+        body = {"message": self.message, **services.tokens_for(user), "user": UserSummarySerializer(user).data,
+                "next_step": self.next_step}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PatientStep2View(_RegistrationVerifyView):
+    role = RoleId.PATIENT
+    message = "OTP verified. Account created! Please complete your profile."
+    next_step = "/api/users/onboarding/patient/step3/"
+
+
+class ClinicOwnerStep2View(_RegistrationVerifyView):
+    role = RoleId.CLINIC_OWNER
+    message = "OTP verified. Account created! Please complete clinic registration."
+    next_step = "/api/clinics/onboarding/step3/"
+
+
+class PatientStep3View(APIView):
+    """PUT as the spec says; PATCH too (existing clients send it). Gender and age are required on both."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(request=PatientOnboardingSerializer, responses={200: PatientOnboardingResponseSerializer})
+    def put(self, request):
+        serializer = PatientOnboardingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, profile = services.patient_onboarding_complete(user=request.user, data=serializer.validated_data)
+        return Response(PatientOnboardingResponseSerializer({
+            "message": "Registration complete! Welcome to QuickCare.", "user": user, "medical_profile": profile,
+        }).data)
+
+    @extend_schema(request=PatientOnboardingSerializer, responses={200: PatientOnboardingResponseSerializer})
+    def patch(self, request):
+        return self.put(request)
+
+
+class MeView(PartialPutMixin, generics.RetrieveUpdateAPIView):
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return User.objects.select_related("roles").get(pk=self.request.user.pk)
+
+
+class MedicalProfileView(PartialPutMixin, generics.RetrieveUpdateAPIView):
+    serializer_class = MedicalProfileSerializer
+
+    def get_object(self):
+        profile, _ = PatientMedicalProfile.objects.get_or_create(user=self.request.user)
+        return profile
+
+
+@extend_schema(parameters=[OpenApiParameter("contact", int, required=True)], responses={200: ExistsSerializer})
+class ContactCheckView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [CheckIPThrottle]
+
+    def get(self, request):
+        serializer = ContactCheckSerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return Response({"exists": User.objects.filter(contact=serializer.validated_data["contact"]).exists()})
+
+
+@extend_schema(request=PasswordChangeSerializer, responses={200: MessageSerializer})
+class PasswordChangeView(APIView):
+    def put(self, request):
+        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        services.password_change(user=request.user, password=serializer.validated_data["password"])
+        return Response({"message": "Password changed successfully."})
+
+
+class _MyAddresses:
+    serializer_class = AddressSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return self.request.user.addresses.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.address_save(address=serializer.Meta.model(user=self.request.user,
+                                                                                  **serializer.validated_data))
+
+    def perform_update(self, serializer):
+        for field, value in serializer.validated_data.items():
+            setattr(serializer.instance, field, value)
+        services.address_save(address=serializer.instance)
+
+
+class AddressListCreateView(_MyAddresses, generics.ListCreateAPIView):
+    pagination_class = OptionalLimitOffsetPagination
+
+
+class AddressDetailView(_MyAddresses, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    pass
