@@ -44,8 +44,18 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "name", "contact", "email", "age", "gender", "blood_group", "roles",
-                  "is_partial_onboarding", "is_complete_onboarding"]
+        fields = [
+            "id",
+            "name",
+            "contact",
+            "email",
+            "age",
+            "gender",
+            "blood_group",
+            "roles",
+            "is_partial_onboarding",
+            "is_complete_onboarding",
+        ]
         read_only_fields = ["id", "contact", "roles", "is_partial_onboarding", "is_complete_onboarding"]
         extra_kwargs = {"name": {"allow_blank": False}}
 
@@ -105,8 +115,18 @@ class MedicalProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PatientMedicalProfile
-        fields = ["allergies", "chronic_conditions", "current_medications", "past_surgeries", "family_history",
-                  "height_cm", "weight_kg", "emergency_contact_name", "emergency_contact_number", "updated_at"]
+        fields = [
+            "allergies",
+            "chronic_conditions",
+            "current_medications",
+            "past_surgeries",
+            "family_history",
+            "height_cm",
+            "weight_kg",
+            "emergency_contact_name",
+            "emergency_contact_number",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
         extra_kwargs = {f: {"max_length": TEXT_MAX} for f in fields[:5]}
 
@@ -123,8 +143,9 @@ class PatientOnboardingSerializer(serializers.Serializer):
     house_no = serializers.CharField(max_length=50, required=False, allow_blank=True)
     town = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
-                                     error_messages={"invalid": "A PIN code has 6 digits."})
+    pincode = serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True, error_messages={"invalid": "A PIN code has 6 digits."}
+    )
     landmark = serializers.CharField(max_length=200, required=False, allow_blank=True)
     allergies = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     chronic_conditions = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
@@ -132,8 +153,9 @@ class PatientOnboardingSerializer(serializers.Serializer):
     past_surgeries = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     family_history = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     height_cm = serializers.IntegerField(min_value=1, max_value=300, required=False, allow_null=True)
-    weight_kg = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.1"), max_value=500,
-                                         required=False, allow_null=True)
+    weight_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.1"), max_value=500, required=False, allow_null=True
+    )
     emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     emergency_contact_number = ContactField(required=False)
 
@@ -157,8 +179,14 @@ class OnboardingMedicalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PatientMedicalProfile
-        fields = ["allergies", "chronic_conditions", "height_cm", "weight_kg",
-                  "emergency_contact_name", "emergency_contact_number"]
+        fields = [
+            "allergies",
+            "chronic_conditions",
+            "height_cm",
+            "weight_kg",
+            "emergency_contact_name",
+            "emergency_contact_number",
+        ]
 
 
 class PatientOnboardingResponseSerializer(serializers.Serializer):
@@ -197,11 +225,22 @@ class MessageSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.ModelSerializer):
-    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
-                                     error_messages={"invalid": "A PIN code has 6 digits."})
+    pincode = serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True, error_messages={"invalid": "A PIN code has 6 digits."}
+    )
 
     class Meta:
         model = UserAddress
-        fields = ["id", "area", "house_no", "town", "state", "pincode", "landmark", "address_type", "is_current",
-                  "created_at"]
+        fields = [
+            "id",
+            "area",
+            "house_no",
+            "town",
+            "state",
+            "pincode",
+            "landmark",
+            "address_type",
+            "is_current",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]

@@ -127,10 +127,25 @@ def address_save(*, address: UserAddress) -> UserAddress:
     return address
 
 
-ADDRESS_FIELDS = {"address_area": "area", "house_no": "house_no", "town": "town", "state": "state",
-                  "pincode": "pincode", "landmark": "landmark"}
-MEDICAL_FIELDS = ("allergies", "chronic_conditions", "current_medications", "past_surgeries", "family_history",
-                  "height_cm", "weight_kg", "emergency_contact_name", "emergency_contact_number")
+ADDRESS_FIELDS = {
+    "address_area": "area",
+    "house_no": "house_no",
+    "town": "town",
+    "state": "state",
+    "pincode": "pincode",
+    "landmark": "landmark",
+}
+MEDICAL_FIELDS = (
+    "allergies",
+    "chronic_conditions",
+    "current_medications",
+    "past_surgeries",
+    "family_history",
+    "height_cm",
+    "weight_kg",
+    "emergency_contact_name",
+    "emergency_contact_number",
+)
 
 
 @transaction.atomic

@@ -85,14 +85,17 @@ class _RegistrationStartView(APIView):
         if User.objects.filter(contact=data["contact"]).exists():  # 409 whatever the timing, before any limit
             raise Conflict(services.ALREADY_REGISTERED)
         ContactThrottle("otp_send_contact").check(data["contact"])
-        services.registration_start(contact=data["contact"], name=data["name"], password=data["password"],
-                                    role=self.role)
+        services.registration_start(
+            contact=data["contact"], name=data["name"], password=data["password"], role=self.role
+        )
         ContactThrottle("otp_send_contact").record(data["contact"])
-        return Response({
-            "message": "OTP sent to your contact number. Please verify to complete registration.",
-            "contact": int(data["contact"]),
-            "next_step": self.next_step,
-        })
+        return Response(
+            {
+                "message": "OTP sent to your contact number. Please verify to complete registration.",
+                "contact": int(data["contact"]),
+                "next_step": self.next_step,
+            }
+        )
 
 
 class PatientStep1View(_RegistrationStartView):
@@ -120,8 +123,12 @@ class _RegistrationVerifyView(APIView):
         contact = serializer.validated_data["contact"]
         ContactThrottle("otp_verify_contact").hit(contact)
         user = services.registration_verify(contact=contact, otp=serializer.validated_data["otp"], role=self.role)
-        body = {"message": self.message, **services.tokens_for(user), "user": UserSummarySerializer(user).data,
-                "next_step": self.next_step}
+        body = {
+            "message": self.message,
+            **services.tokens_for(user),
+            "user": UserSummarySerializer(user).data,
+            "next_step": self.next_step,
+        }
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -147,9 +154,15 @@ class PatientStep3View(APIView):
         serializer = PatientOnboardingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user, profile = services.patient_onboarding_complete(user=request.user, data=serializer.validated_data)
-        return Response(PatientOnboardingResponseSerializer({
-            "message": "Registration complete! Welcome to QuickCare.", "user": user, "medical_profile": profile,
-        }).data)
+        return Response(
+            PatientOnboardingResponseSerializer(
+                {
+                    "message": "Registration complete! Welcome to QuickCare.",
+                    "user": user,
+                    "medical_profile": profile,
+                }
+            ).data
+        )
 
     @extend_schema(request=PatientOnboardingSerializer, responses={200: PatientOnboardingResponseSerializer})
     def patch(self, request):
@@ -200,8 +213,9 @@ class _MyAddresses:
         return self.request.user.addresses.all()
 
     def perform_create(self, serializer):
-        serializer.instance = services.address_save(address=serializer.Meta.model(user=self.request.user,
-                                                                                  **serializer.validated_data))
+        serializer.instance = services.address_save(
+            address=serializer.Meta.model(user=self.request.user, **serializer.validated_data)
+        )
 
     def perform_update(self, serializer):
         for field, value in serializer.validated_data.items():

@@ -78,8 +78,10 @@ def test_successful_logins_do_not_use_up_the_failure_allowance(api_client, patie
 
 
 def test_login_per_ip_limit_is_a_setting(api_client, patient, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/hour"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/hour"},
+    }
     for _ in range(3):
         assert login(api_client, patient.contact).status_code == 200
     assert login(api_client, patient.contact).status_code == 429
@@ -147,9 +149,7 @@ def test_password_change_needs_a_token(api_client):
 
 
 def test_malformed_json_is_400_with_message(auth_client, patient):
-    response = auth_client(patient).generic(
-        "PUT", reverse("users:me"), "{not json", content_type="application/json"
-    )
+    response = auth_client(patient).generic("PUT", reverse("users:me"), "{not json", content_type="application/json")
     assert response.status_code == 400
     assert set(response.json()) == {"message"}
 

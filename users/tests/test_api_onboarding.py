@@ -128,8 +128,10 @@ def test_step1_per_contact_send_limit(api_client, sms_outbox):
 
 
 def test_step1_per_ip_limit(api_client, settings, sms_outbox):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "otp_send_ip": "2/hour"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "otp_send_ip": "2/hour"},
+    }
     assert step1(api_client, 9876543210).status_code == 200
     assert step1(api_client, 9876543211).status_code == 200
     response = step1(api_client, 9876543212)
@@ -220,8 +222,10 @@ def test_step2_on_the_other_flow_does_not_match(api_client, sms_outbox):
 
 
 def test_step2_per_contact_verify_limit(api_client, settings, sms_outbox):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "otp_verify_contact": "2/hour"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "otp_verify_contact": "2/hour"},
+    }
     step1(api_client)
     url = reverse("users:patient-step2")
     for _ in range(2):
@@ -315,7 +319,11 @@ def test_patient_step3_completes_profile(auth_client, new_patient, method):
     assert new_patient.is_complete_onboarding and not new_patient.is_partial_onboarding
     address = UserAddress.objects.get(user=new_patient)
     assert (address.area, address.town, address.address_type, address.is_current) == (
-        "Near City Hospital", "Jaipur", "home", True)
+        "Near City Hospital",
+        "Jaipur",
+        "home",
+        True,
+    )
 
 
 def test_patient_step3_address_is_listed(auth_client, new_patient):
@@ -342,8 +350,17 @@ def test_patient_step3_minimal_body(auth_client, new_patient):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("age", 131), ("age", -1), ("height_cm", 0), ("weight_kg", 900), ("blood_group", "C+"), ("email", "nope"),
-     ("pincode", "3020"), ("gender", "robot"), ("allergies", "x" * 2001)],
+    [
+        ("age", 131),
+        ("age", -1),
+        ("height_cm", 0),
+        ("weight_kg", 900),
+        ("blood_group", "C+"),
+        ("email", "nope"),
+        ("pincode", "3020"),
+        ("gender", "robot"),
+        ("allergies", "x" * 2001),
+    ],
 )
 def test_patient_step3_rejects_bad_values(auth_client, new_patient, field, value):
     response = auth_client(new_patient).put(reverse("users:patient-step3"), {**STEP3, field: value}, format="json")
@@ -356,8 +373,10 @@ def test_patient_step3_partial_address_needs_area_and_town(auth_client, new_pati
         reverse("users:patient-step3"), {"gender": "male", "age": 30, "pincode": "302001"}
     )
     assert response.status_code == 400
-    assert response.json() == {"address_area": ["Required when an address is given."],
-                               "town": ["Required when an address is given."]}
+    assert response.json() == {
+        "address_area": ["Required when an address is given."],
+        "town": ["Required when an address is given."],
+    }
 
 
 def test_patient_step3_twice_is_409(auth_client, new_patient):

@@ -26,14 +26,25 @@ def test_me_returns_the_spec_shape_and_no_secrets(auth_client, patient):
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_me_update_is_partial_and_ignores_protected_fields(auth_client, patient, method):
-    body = {"age": 29, "roles": 1, "contact": 9111111111, "is_staff": True, "is_active": False,
-            "is_complete_onboarding": False, "is_superuser": True}
+    body = {
+        "age": 29,
+        "roles": 1,
+        "contact": 9111111111,
+        "is_staff": True,
+        "is_active": False,
+        "is_complete_onboarding": False,
+        "is_superuser": True,
+    }
     response = getattr(auth_client(patient), method)(reverse("users:me"), body, format="json")
     assert response.status_code == 200
     patient.refresh_from_db()
     assert patient.age == 29 and patient.name == "Rahul Sharma"
     assert (patient.roles_id, patient.is_staff, patient.is_active, patient.is_superuser) == (
-        RoleId.PATIENT, False, True, False)
+        RoleId.PATIENT,
+        False,
+        True,
+        False,
+    )
     assert patient.is_complete_onboarding and patient.contact != "9111111111"
 
 
@@ -54,9 +65,18 @@ def test_medical_profile_get_and_partial_put(auth_client, patient):
     assert response.status_code == 200
     body = response.json()
     assert body["allergies"] == "Penicillin" and body["weight_kg"] == "70.50"
-    assert set(body) == {"allergies", "chronic_conditions", "current_medications", "past_surgeries",
-                         "family_history", "height_cm", "weight_kg", "emergency_contact_name",
-                         "emergency_contact_number", "updated_at"}
+    assert set(body) == {
+        "allergies",
+        "chronic_conditions",
+        "current_medications",
+        "past_surgeries",
+        "family_history",
+        "height_cm",
+        "weight_kg",
+        "emergency_contact_name",
+        "emergency_contact_number",
+        "updated_at",
+    }
     client.put(reverse("users:medical-profile"), {"height_cm": 170})
     profile = PatientMedicalProfile.objects.get(user=patient)
     assert profile.allergies == "Penicillin" and profile.height_cm == 170
@@ -76,8 +96,16 @@ def test_check_contact(api_client, patient):
     assert api_client.get(url).status_code == 400
 
 
-ADDRESS = {"area": "Vaishali Nagar", "house_no": "12A", "town": "Jaipur", "state": "Rajasthan",
-           "pincode": "302021", "landmark": "Near SBI", "address_type": "home", "is_current": True}
+ADDRESS = {
+    "area": "Vaishali Nagar",
+    "house_no": "12A",
+    "town": "Jaipur",
+    "state": "Rajasthan",
+    "pincode": "302021",
+    "landmark": "Near SBI",
+    "address_type": "home",
+    "is_current": True,
+}
 
 
 def test_address_create_and_list(auth_client, patient):
@@ -105,7 +133,8 @@ def test_making_an_address_current_clears_the_others(auth_client, patient):
     assert UserAddress.objects.get(pk=work["id"]).is_current is True
     client.put(reverse("users:address-detail", args=[home["id"]]), {"is_current": True})
     assert list(UserAddress.objects.filter(is_current=True).values_list("id", flat=True)) == [
-        UserAddress.objects.get(pk=home["id"]).id]
+        UserAddress.objects.get(pk=home["id"]).id
+    ]
 
 
 def test_address_detail_update_delete(auth_client, patient):
@@ -148,8 +177,14 @@ def test_address_list_opt_in_pagination(auth_client, patient):
 
 def test_migrations_seed_the_seven_roles():
     assert list(Role.objects.order_by("id").values_list("id", "name")) == [
-        (1, "Superadmin"), (2, "Admin"), (3, "Patient"), (4, "Doctor"), (5, "Receptionist"), (6, "Lab Member"),
-        (7, "Clinic Owner")]
+        (1, "Superadmin"),
+        (2, "Admin"),
+        (3, "Patient"),
+        (4, "Doctor"),
+        (5, "Receptionist"),
+        (6, "Lab Member"),
+        (7, "Clinic Owner"),
+    ]
     assert [r.api_name for r in Role.objects.order_by("id")][-1] == "is_clinic_owner"
 
 

@@ -1,0 +1,123 @@
+from rest_framework import serializers
+
+from users.fields import ContactField
+from users.serializers import UserBriefSerializer
+
+from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
+
+PINCODE = {"invalid": "A PIN code has 6 digits."}
+
+
+class TimeSlotSerializer(serializers.ModelSerializer):
+    day_name = serializers.CharField(read_only=True)
+    day_of_week = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
+    slot_duration_minutes = serializers.IntegerField(min_value=5, max_value=240)
+    max_appointments = serializers.IntegerField(min_value=1, max_value=1000)
+
+    class Meta:
+        model = ClinicTimeSlot
+        fields = [
+            "id",
+            "day_of_week",
+            "day_name",
+            "start_time",
+            "end_time",
+            "slot_duration_minutes",
+            "max_appointments",
+            "is_active",
+        ]
+        read_only_fields = ["id", "day_name"]
+        extra_kwargs = {"is_active": {"required": False}}
+
+    def validate(self, attrs):
+        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
+        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end_time": ["The end time must be after the start time."]})
+        return attrs
+
+
+class ClinicSerializer(serializers.ModelSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True, error_messages=PINCODE)
+
+    class Meta:
+        model = Clinic
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "clinic_type",
+            "phone",
+            "email",
+            "address",
+            "city",
+            "state",
+            "pincode",
+            "registration_number",
+            "description",
+            "is_active",
+            "member_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "slug", "is_active", "created_at", "updated_at"]
+        extra_kwargs = {"clinic_type": {"required": True}, "description": {"max_length": 5000}}
+
+
+class PublicClinicSerializer(serializers.ModelSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug", "clinic_type", "city", "phone", "member_count"]
+        read_only_fields = fields
+
+
+class ClinicBriefSerializer(serializers.ModelSerializer):
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug", "clinic_type", "city", "member_count"]
+        read_only_fields = fields
+
+
+class ClinicOnboardingSerializer(ClinicSerializer):
+    time_slots = TimeSlotSerializer(many=True, required=False)
+
+    class Meta(ClinicSerializer.Meta):
+        fields = [*ClinicSerializer.Meta.fields, "time_slots"]
+
+
+class ClinicOnboardingResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    clinic = ClinicBriefSerializer()
+    time_slots = TimeSlotSerializer(many=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = ClinicMember
+        fields = ["id", "user", "member_role", "status", "department", "joined_at", "left_at", "notes"]
+        read_only_fields = ["id", "user", "status", "joined_at", "left_at"]
+        extra_kwargs = {"notes": {"max_length": 2000}}
+
+
+class MemberCreateSerializer(serializers.Serializer):
+    contact = ContactField()
+    member_role = serializers.ChoiceField(choices=MemberRole.choices)
+    department = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    joined_at = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    clinic_name = serializers.CharField(source="clinic.name", read_only=True)
+
+    class Meta:
+        model = ClinicMember
+        fields = ["id", "clinic", "clinic_name", "member_role", "status", "department", "joined_at"]
+        read_only_fields = fields

@@ -1,0 +1,179 @@
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+
+from doctors.services import doctor_profile_ensure
+from QuickCare.exceptions import Conflict
+from users.models import RoleId, User
+
+from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole, MemberStatus
+
+ROLE_FOR_MEMBER = {
+    MemberRole.DOCTOR: RoleId.DOCTOR,
+    MemberRole.LAB_MEMBER: RoleId.LAB_MEMBER,
+    MemberRole.RECEPTIONIST: RoleId.RECEPTIONIST,
+}
+# A user's single role follows their memberships only while it is one of these; an owner or admin keeps theirs.
+ROLES_FOLLOWING_MEMBERSHIP = {RoleId.PATIENT, *ROLE_FOR_MEMBER.values()}
+ROLE_PRECEDENCE = [MemberRole.DOCTOR, MemberRole.LAB_MEMBER, MemberRole.RECEPTIONIST]
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:200] or "clinic"
+    taken = set(Clinic.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _overlap(a, b) -> bool:
+    return a["start_time"] < b["end_time"] and b["start_time"] < a["end_time"]
+
+
+def _check_slot_free(*, clinic: Clinic, slot: dict, exclude_pk=None) -> None:
+    clash = (
+        ClinicTimeSlot.objects.filter(
+            clinic=clinic,
+            is_active=True,
+            day_of_week=slot["day_of_week"],
+            start_time__lt=slot["end_time"],
+            end_time__gt=slot["start_time"],
+        )
+        .exclude(pk=exclude_pk)
+        .first()
+    )
+    if clash:
+        raise Conflict(f"This time overlaps the {clash.day_name} slot {clash.start_time:%H:%M}-{clash.end_time:%H:%M}.")
+
+
+@transaction.atomic
+def clinic_create(*, owner: User, time_slots: list[dict] = (), **fields) -> tuple[Clinic, list[ClinicTimeSlot]]:
+    for i, slot in enumerate(time_slots):
+        for other in time_slots[:i]:
+            if slot["day_of_week"] == other["day_of_week"] and _overlap(slot, other):
+                raise Conflict(f"time_slots[{i}] overlaps another slot sent for the same day.")
+    for attempt in range(3):
+        try:
+            with transaction.atomic():  # a concurrent clinic of the same name may take the slug first
+                clinic = Clinic.objects.create(owner=owner, slug=_unique_slug(fields["name"]), **fields)
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("Could not give this clinic a unique address; please retry.") from None
+    slots = ClinicTimeSlot.objects.bulk_create([ClinicTimeSlot(clinic=clinic, **slot) for slot in time_slots])
+    clinic.member_count = 0
+    return clinic, slots
+
+
+@transaction.atomic
+def clinic_onboarding_complete(*, owner: User, time_slots: list[dict] = (), **fields):
+    """Clinic-owner step 3: the first clinic and its weekly slots, then the owner's onboarding is complete."""
+    owner = User.objects.select_for_update().get(pk=owner.pk)
+    if owner.is_complete_onboarding:
+        raise Conflict("Onboarding is already complete. Use POST /api/clinics/ to add another clinic.")
+    clinic, slots = clinic_create(owner=owner, time_slots=time_slots, **fields)
+    owner.is_partial_onboarding, owner.is_complete_onboarding = False, True
+    owner.save(update_fields=["is_partial_onboarding", "is_complete_onboarding", "updated_at"])
+    return clinic, slots
+
+
+@transaction.atomic
+def clinic_deactivate(*, clinic: Clinic) -> None:
+    clinic.is_active = False
+    clinic.save(update_fields=["is_active", "updated_at"])
+
+
+@transaction.atomic
+def time_slot_save(*, clinic: Clinic, slot: ClinicTimeSlot | None = None, **fields) -> ClinicTimeSlot:
+    Clinic.objects.select_for_update().get(pk=clinic.pk)  # serialise slot writes per clinic: no racing overlaps
+    slot = slot or ClinicTimeSlot(clinic=clinic)
+    for field, value in fields.items():
+        setattr(slot, field, value)
+    if slot.is_active:
+        _check_slot_free(clinic=clinic, slot=vars(slot), exclude_pk=slot.pk)
+    slot.save()
+    return slot
+
+
+def _sync_role(user: User) -> None:
+    """Give a patient (or a staff member) the role of their most senior active membership."""
+    if user.roles_id not in ROLES_FOLLOWING_MEMBERSHIP:
+        return
+    active = set(user.clinic_memberships.filter(status=MemberStatus.ACTIVE).values_list("member_role", flat=True))
+    for member_role in ROLE_PRECEDENCE:
+        if member_role in active:
+            if user.roles_id != ROLE_FOR_MEMBER[member_role]:
+                user.roles_id = ROLE_FOR_MEMBER[member_role]
+                user.save(update_fields=["roles", "updated_at"])
+            return
+
+
+def _after_membership_change(member: ClinicMember) -> None:
+    if member.member_role == MemberRole.DOCTOR:
+        doctor_profile_ensure(user=member.user)
+    _sync_role(member.user)
+
+
+@transaction.atomic
+def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User, **details) -> ClinicMember:
+    user = User.objects.filter(contact=contact, is_active=True).first()
+    if user is None:
+        raise NotFound(f"No QuickCare account uses {contact}. Ask them to register in the app first, then add them.")
+    if user.pk == clinic.owner_id:
+        raise ValidationError("You own this clinic; you cannot add yourself as a member.")
+    if user.roles_id not in ROLES_FOLLOWING_MEMBERSHIP:
+        raise ValidationError("This account belongs to a clinic owner or an administrator and cannot be a member.")
+    member = ClinicMember.objects.select_for_update().filter(clinic=clinic, user=user).first()
+    if member is not None and member.status == MemberStatus.ACTIVE:
+        raise Conflict("This person is already an active member of this clinic.")
+    member = member or ClinicMember(clinic=clinic, user=user)  # re-adding reactivates the old row
+    member.member_role, member.status, member.left_at, member.added_by = (
+        member_role,
+        MemberStatus.ACTIVE,
+        None,
+        added_by,
+    )
+    member.department = details.get("department", "")
+    member.notes = details.get("notes", "")
+    member.joined_at = details.get("joined_at") or timezone.localdate()
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:  # the same person added twice at once
+        raise Conflict("This person is already an active member of this clinic.") from None
+    _after_membership_change(member)
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: ClinicMember, **fields) -> ClinicMember:
+    if member.status != MemberStatus.ACTIVE and "member_role" in fields:
+        raise Conflict("This member has left the clinic; add them again to give them a role.")
+    for field, value in fields.items():
+        setattr(member, field, value)
+    member.save()
+    _after_membership_change(member)
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: ClinicMember) -> None:
+    """Soft remove: the row stays (history, re-adding) and the user's account is untouched."""
+    if member.status == MemberStatus.INACTIVE:
+        return
+    member.status, member.left_at = MemberStatus.INACTIVE, timezone.localdate()
+    member.save(update_fields=["status", "left_at"])
+
+
+def clinic_for_owner(*, user: User, clinic_id) -> Clinic:
+    """An active clinic the caller owns: unknown -> 404, someone else's (public object) -> 403."""
+    clinic = Clinic.objects.filter(pk=clinic_id, is_active=True).first()
+    if clinic is None:
+        raise NotFound("Clinic not found.")
+    if clinic.owner_id != user.pk:
+        raise PermissionDenied("Only this clinic's owner can manage it.")
+    return clinic

@@ -1,0 +1,183 @@
+from django.db.models import Count, Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from QuickCare.pagination import OptionalLimitOffsetPagination
+from users.permissions import IsClinicOwner, IsClinicStaff
+from users.views import PartialPutMixin
+
+from . import services
+from .filters import MemberFilter, PublicClinicFilter
+from .models import Clinic, ClinicMember, MemberStatus
+from .serializers import (
+    ClinicOnboardingResponseSerializer,
+    ClinicOnboardingSerializer,
+    ClinicSerializer,
+    MemberCreateSerializer,
+    MemberSerializer,
+    MembershipSerializer,
+    PublicClinicSerializer,
+    TimeSlotSerializer,
+)
+
+
+def clinics_with_member_count():
+    return (
+        Clinic.objects.filter(is_active=True)
+        .annotate(member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
+        .order_by("name", "id")
+    )  # Meta.ordering is not applied to GROUP BY queries
+
+
+class ClinicOnboardingView(APIView):
+    """Clinic-owner step 3 (the spec also calls it step2 in one place; both paths serve it)."""
+
+    permission_classes = [IsClinicOwner]
+
+    @extend_schema(request=ClinicOnboardingSerializer, responses={201: ClinicOnboardingResponseSerializer})
+    def post(self, request):
+        serializer = ClinicOnboardingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        clinic, slots = services.clinic_onboarding_complete(owner=request.user, **serializer.validated_data)
+        body = {
+            "message": "Clinic registration complete! You can now add doctors from your dashboard.",
+            "clinic": clinic,
+            "time_slots": slots,
+        }
+        return Response(ClinicOnboardingResponseSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class PublicClinicListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = PublicClinicSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicClinicFilter
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return clinics_with_member_count()
+
+
+class MyClinicListCreateView(generics.ListCreateAPIView):
+    permission_classes = [IsClinicOwner]
+    serializer_class = ClinicSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return clinics_with_member_count().filter(owner=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance, _ = services.clinic_create(owner=self.request.user, **serializer.validated_data)
+
+
+class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    """Public to read; only the owner writes (a public object, so others get 403, not 404)."""
+
+    serializer_class = ClinicSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    def get_queryset(self):
+        return clinics_with_member_count()
+
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        if request.method != "GET" and obj.owner_id != request.user.pk:
+            raise PermissionDenied("Only this clinic's owner can change it.")
+
+    def perform_destroy(self, instance):
+        services.clinic_deactivate(clinic=instance)
+
+
+class _OwnedClinicMixin:
+    """Endpoints under /api/clinics/<clinic_id>/ that only the clinic's owner may use."""
+
+    permission_classes = [IsClinicOwner]
+
+    @property
+    def clinic(self):
+        if not hasattr(self, "_clinic"):
+            self._clinic = services.clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
+        return self._clinic
+
+
+class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
+    serializer_class = MemberSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = MemberFilter
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no clinic_id
+            return ClinicMember.objects.none()
+        return self.clinic.members.select_related("user")
+
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    def post(self, request, clinic_id):
+        serializer = MemberCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_add(clinic=self.clinic, added_by=request.user, **serializer.validated_data)
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(_OwnedClinicMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = MemberSerializer
+    lookup_url_kwarg = "member_id"
+
+    def get_queryset(self):
+        return self.clinic.members.select_related("user")
+
+    def perform_update(self, serializer):
+        serializer.instance = services.member_update(member=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.member_remove(member=instance)
+
+
+class TimeSlotListCreateView(generics.ListCreateAPIView):
+    """Anyone may read a clinic's active weekly slots; only its owner adds them."""
+
+    serializer_class = TimeSlotSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsClinicOwner()]
+
+    def get_queryset(self):
+        clinic = get_object_or_404(Clinic.objects.filter(is_active=True), pk=self.kwargs["clinic_id"])
+        return clinic.time_slots.filter(is_active=True)
+
+    def perform_create(self, serializer):
+        clinic = services.clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
+        serializer.instance = services.time_slot_save(clinic=clinic, **serializer.validated_data)
+
+
+class TimeSlotDetailView(_OwnedClinicMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = TimeSlotSerializer
+    lookup_url_kwarg = "slot_id"
+
+    def get_queryset(self):
+        return self.clinic.time_slots.all()
+
+    def perform_update(self, serializer):
+        serializer.instance = services.time_slot_save(
+            clinic=self.clinic, slot=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.time_slot_save(clinic=self.clinic, slot=instance, is_active=False)
+
+
+class MyMembershipsView(generics.ListAPIView):
+    permission_classes = [IsClinicStaff]
+    serializer_class = MembershipSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return self.request.user.clinic_memberships.select_related("clinic").order_by("-status", "joined_at")
