@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
         "GenderEnum": "users.models.Gender",
         "BloodGroupEnum": "users.models.BloodGroup",
         "AddressTypeEnum": "users.models.AddressType",
+        "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
+        "MemberStatusEnum": "clinic.models.MemberStatus",
     },
 }
 

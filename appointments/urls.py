@@ -1,2 +1,12 @@
+from django.urls import path
+
+from . import views
+
 app_name = "appointments"
-urlpatterns = []
+
+urlpatterns = [
+    path("my/", views.MyAppointmentListCreateView.as_view(), name="my-list"),
+    path("my/<int:pk>/", views.MyAppointmentDetailView.as_view(), name="my-detail"),
+    path("doctor/", views.DoctorAppointmentListView.as_view(), name="doctor-list"),
+    path("doctor/<int:pk>/", views.DoctorAppointmentDetailView.as_view(), name="doctor-detail"),
+]

@@ -1,9 +1,9 @@
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from doctors.services import doctor_profile_ensure
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
 
@@ -110,6 +110,16 @@ def _sync_role(user: User) -> None:
                 user.roles_id = ROLE_FOR_MEMBER[member_role]
                 user.save(update_fields=["roles", "updated_at"])
             return
+
+
+def doctor_profile_ensure(*, user: User):
+    """The DoctorProfile a clinic creates when it adds a doctor (kept if they leave and come back).
+
+    `doctors` stands on `clinic` (it reads memberships everywhere), so this one reference back is looked up lazily
+    instead of imported.
+    """
+    profile, _ = apps.get_model("doctors", "DoctorProfile").objects.get_or_create(user=user)
+    return profile
 
 
 def _after_membership_change(member: ClinicMember) -> None:

@@ -1,7 +1,51 @@
-from .models import DoctorProfile
+from django.db import transaction
+from rest_framework.exceptions import PermissionDenied
+
+from QuickCare.exceptions import Conflict
+
+from .models import DoctorAvailability, DoctorLeave, DoctorProfile
+from .selectors import active_doctor_memberships
 
 
-def doctor_profile_ensure(*, user) -> DoctorProfile:
-    """The profile a clinic creates when it adds the user as a doctor (kept if they are removed and re-added)."""
-    profile, _ = DoctorProfile.objects.get_or_create(user=user)
-    return profile
+def _require_membership(*, doctor: DoctorProfile, clinic) -> None:
+    if not active_doctor_memberships().filter(user_id=doctor.user_id, clinic=clinic).exists():
+        raise PermissionDenied("You can only set hours at a clinic where you are an active doctor.")
+
+
+@transaction.atomic
+def availability_save(*, doctor: DoctorProfile, window: DoctorAvailability | None = None, **fields):
+    """Create or change a weekly window. A doctor is in one place at a time: windows of the same doctor on the
+    same day may not overlap, at any clinic."""
+    DoctorProfile.objects.select_for_update().get(pk=doctor.pk)  # serialise a doctor's window writes
+    window = window or DoctorAvailability(doctor=doctor)
+    for field, value in fields.items():
+        setattr(window, field, value)
+    if "clinic" in fields:
+        _require_membership(doctor=doctor, clinic=window.clinic)
+    if window.is_active:
+        clash = (
+            doctor.availability.filter(
+                is_active=True, day=window.day, start_time__lt=window.end_time, end_time__gt=window.start_time
+            )
+            .exclude(pk=window.pk)
+            .select_related("clinic")
+            .first()
+        )
+        if clash:
+            raise Conflict(
+                f"This overlaps your {clash.day} hours {clash.start_time:%H:%M}-{clash.end_time:%H:%M}"
+                f" at {clash.clinic.name}."
+            )
+    window.save()
+    return window
+
+
+def availability_deactivate(*, window: DoctorAvailability) -> None:
+    window.is_active = False
+    window.save(update_fields=["is_active"])
+
+
+def leave_create(*, doctor: DoctorProfile, clinic=None, **fields) -> DoctorLeave:
+    if clinic is not None:
+        _require_membership(doctor=doctor, clinic=clinic)
+    return DoctorLeave.objects.create(doctor=doctor, clinic=clinic, **fields)

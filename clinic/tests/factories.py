@@ -2,7 +2,7 @@ import itertools
 from datetime import time
 
 from clinic.models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
-from doctors.services import doctor_profile_ensure
+from clinic.services import doctor_profile_ensure
 from users.models import RoleId
 from users.tests.factories import make_user
 

@@ -1,0 +1,98 @@
+from datetime import date, time
+
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+
+from doctors.models import DoctorProfile
+from QuickCare.exceptions import Conflict
+from users.models import User
+
+from .models import Appointment, AppointmentMode, AppointmentStatus, AppointmentType
+from .selectors import clinic_now, free_slots, slot_inputs
+
+SLOT_TAKEN = "This slot is no longer available."
+
+S = AppointmentStatus
+PATIENT, DOCTOR = "patient", "doctor"
+# Who may move an appointment from one status to another. Everything not listed is refused.
+APPOINTMENT_MOVES = {
+    (S.PENDING, S.CONFIRMED): {DOCTOR},
+    (S.PENDING, S.CANCELLED): {PATIENT, DOCTOR},
+    (S.CONFIRMED, S.COMPLETED): {DOCTOR},
+    (S.CONFIRMED, S.CANCELLED): {PATIENT, DOCTOR},
+    (S.CONFIRMED, S.NO_SHOW): {DOCTOR},
+}
+# Moves that record what happened at the visit, so they cannot happen before its day.
+AFTER_THE_VISIT = {S.COMPLETED, S.NO_SHOW}
+
+
+def allowed_moves(*, current: str, actor: str) -> list[str]:
+    return [new for (old, new), actors in APPOINTMENT_MOVES.items() if old == current and actor in actors]
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: User,
+    doctor: DoctorProfile,
+    on: date,
+    at: time,
+    appointment_type: str = AppointmentType.FIRST_VISIT,
+    mode: str = AppointmentMode.IN_CLINIC,
+    notes: str = "",
+    clinic=None,
+) -> Appointment:
+    # Serialise bookings per doctor: a second request waits here, then sees the first booking (and the
+    # max_patients count) before it decides.
+    doctor = DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+    if doctor.user_id == patient.pk:
+        raise ValidationError("You cannot book an appointment with yourself.")
+    if mode == AppointmentMode.VIDEO and not doctor.offers_video_consultation:
+        raise ValidationError({"mode": ["This doctor does not offer video consultations."]})
+    now = clinic_now()
+    if (on, at) <= (now.date(), now.time()):
+        raise ValidationError("That time has already passed. Please pick a future slot.")
+    windows, leaves, booked = slot_inputs(doctor=doctor, on=on, clinic_id=getattr(clinic, "pk", None))
+    window = next((w for w in windows if at in w.grid()), None)
+    if window is None:
+        raise ValidationError("The doctor does not see patients at that time. Pick one of the available slots.")
+    if any(leave.covers(on, window.clinic_id) for leave in leaves):
+        raise ValidationError("The doctor is on leave that day.")
+    if at not in free_slots(windows=[window], leaves=[], booked=booked, on=on, now=now):
+        if at in booked:
+            raise Conflict(SLOT_TAKEN)
+        raise Conflict("All appointments in this session are booked. Please pick another time.")
+    fee = doctor.first_visit_fee if appointment_type == AppointmentType.FIRST_VISIT else doctor.follow_up_fee
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(
+                patient=patient,
+                doctor=doctor,
+                clinic_id=window.clinic_id,
+                appointment_date=on,
+                appointment_time=at,
+                appointment_type=appointment_type,
+                mode=mode,
+                notes=notes,
+                fee_charged=fee,
+            )
+    except IntegrityError:  # the partial unique constraint is the backstop
+        raise Conflict(SLOT_TAKEN) from None
+
+
+@transaction.atomic
+def appointment_move(*, appointment: Appointment, to: str, actor: str) -> Appointment:
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    current = appointment.status
+    if actor not in APPOINTMENT_MOVES.get((current, to), ()):
+        allowed = allowed_moves(current=current, actor=actor)
+        hint = f"Allowed: {', '.join(allowed)}." if allowed else f"A {current} appointment is final for you."
+        raise Conflict(f"Cannot change a {current} appointment to {to}. {hint}")
+    now = clinic_now()
+    if to in AFTER_THE_VISIT and appointment.appointment_date > now.date():
+        raise Conflict(f"An appointment can be marked {to} only on or after its date.")
+    if actor == PATIENT and (appointment.appointment_date, appointment.appointment_time) <= (now.date(), now.time()):
+        raise Conflict("This appointment time has passed; it can no longer be cancelled.")
+    appointment.status = to
+    appointment.save(update_fields=["status", "updated_at"])
+    return appointment

@@ -1,0 +1,119 @@
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from doctors.models import DoctorProfile
+from QuickCare.pagination import OptionalLimitOffsetPagination
+from users.permissions import IsDoctor, IsPatient
+
+from . import services
+from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
+from .models import Appointment
+from .selectors import doctor_free_slots
+from .serializers import (
+    AppointmentSerializer,
+    BookingSerializer,
+    DoctorAppointmentSerializer,
+    DoctorStatusSerializer,
+    FreeSlotsQuerySerializer,
+    FreeSlotsSerializer,
+    PatientStatusSerializer,
+)
+
+
+@extend_schema(parameters=[FreeSlotsQuerySerializer], responses={200: FreeSlotsSerializer})
+class FreeSlotsView(APIView):
+    """GET /api/doctors/<doctor_id>/availability/slots/?date=&clinic_id= (public). Four queries in all."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, doctor_id):
+        query = FreeSlotsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        doctor = get_object_or_404(DoctorProfile, pk=doctor_id)
+        on = query.validated_data["date"]
+        slots = doctor_free_slots(doctor=doctor, on=on, clinic_id=query.validated_data.get("clinic_id"))
+        return Response({"doctor": doctor.pk, "date": on, "available_slots": [t.strftime("%H:%M") for t in slots]})
+
+
+def _appointments():
+    return Appointment.objects.select_related("doctor__user", "clinic")
+
+
+class MyAppointmentListCreateView(generics.ListCreateAPIView):
+    permission_classes = [IsPatient]
+    serializer_class = AppointmentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PatientAppointmentFilter
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return _appointments().filter(patient_id=self.request.user.pk)
+
+    @extend_schema(request=BookingSerializer, responses={201: AppointmentSerializer})
+    def post(self, request):
+        booking = BookingSerializer(data=request.data)
+        booking.is_valid(raise_exception=True)
+        data = booking.validated_data
+        appointment = services.appointment_book(
+            patient=request.user,
+            doctor=data["doctor"],
+            on=data["appointment_date"],
+            at=data["appointment_time"],
+            appointment_type=data["appointment_type"],
+            mode=data["mode"],
+            notes=data.get("notes", ""),
+            clinic=data.get("clinic"),
+        )
+        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+
+class _AppointmentDetail(generics.RetrieveAPIView):
+    status_serializer: type
+    actor: str
+
+    @extend_schema(request=None, responses=None)  # replaced per subclass below
+    def patch(self, request, pk):
+        body = self.status_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appointment = services.appointment_move(
+            appointment=self.get_object(), to=body.validated_data["status"], actor=self.actor
+        )
+        return Response(self.get_serializer(_appointments().get(pk=appointment.pk)).data)
+
+
+@extend_schema(methods=["PATCH"], request=PatientStatusSerializer, responses={200: AppointmentSerializer})
+class MyAppointmentDetailView(_AppointmentDetail):
+    permission_classes = [IsPatient]
+    serializer_class = AppointmentSerializer
+    status_serializer = PatientStatusSerializer
+    actor = services.PATIENT
+
+    def get_queryset(self):
+        return _appointments().filter(patient_id=self.request.user.pk)
+
+
+class DoctorAppointmentListView(generics.ListAPIView):
+    permission_classes = [IsDoctor]
+    serializer_class = DoctorAppointmentSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DoctorAppointmentFilter
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return _appointments().select_related("patient").filter(doctor__user_id=self.request.user.pk)
+
+
+@extend_schema(methods=["PATCH"], request=DoctorStatusSerializer, responses={200: DoctorAppointmentSerializer})
+class DoctorAppointmentDetailView(_AppointmentDetail):
+    permission_classes = [IsDoctor]
+    serializer_class = DoctorAppointmentSerializer
+    status_serializer = DoctorStatusSerializer
+    actor = services.DOCTOR
+
+    def get_queryset(self):
+        return _appointments().select_related("patient").filter(doctor__user_id=self.request.user.pk)

@@ -1,0 +1,112 @@
+from rest_framework import serializers
+
+from clinic.models import Clinic
+from users.serializers import UserBriefSerializer
+
+from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
+
+
+class DoctorClinicSerializer(serializers.Serializer):
+    clinic_id = serializers.UUIDField(source="clinic.id")
+    clinic_name = serializers.CharField(source="clinic.name")
+    city = serializers.CharField(source="clinic.city")
+    department = serializers.CharField()
+
+
+class DoctorListSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+    clinics = DoctorClinicSerializer(many=True, read_only=True, source="user.active_clinics")
+
+    class Meta:
+        model = DoctorProfile
+        fields = [
+            "id",
+            "user",
+            "specialty",
+            "qualification",
+            "experience_years",
+            "first_visit_fee",
+            "follow_up_fee",
+            "offers_video_consultation",
+            "clinics",
+        ]
+        read_only_fields = fields
+
+
+class DoctorDetailSerializer(DoctorListSerializer):
+    class Meta(DoctorListSerializer.Meta):
+        fields = [*DoctorListSerializer.Meta.fields, "registration_number", "biography", "languages"]
+        read_only_fields = fields
+
+
+class MyDoctorProfileSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+    first_visit_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
+    follow_up_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
+    experience_years = serializers.IntegerField(min_value=0, max_value=80)
+
+    class Meta:
+        model = DoctorProfile
+        fields = [
+            "id",
+            "user",
+            "specialty",
+            "qualification",
+            "registration_number",
+            "experience_years",
+            "biography",
+            "languages",
+            "first_visit_fee",
+            "follow_up_fee",
+            "offers_video_consultation",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "user", "updated_at"]
+        extra_kwargs = {"biography": {"max_length": 5000}}
+
+
+class AvailabilitySerializer(serializers.ModelSerializer):
+    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.filter(is_active=True))
+    clinic_name = serializers.CharField(source="clinic.name", read_only=True)
+    day = serializers.ChoiceField(choices=Weekday.choices)
+    slot_duration_minutes = serializers.IntegerField(min_value=5, max_value=240)
+    max_patients = serializers.IntegerField(min_value=1, max_value=500)
+
+    class Meta:
+        model = DoctorAvailability
+        fields = [
+            "id",
+            "clinic",
+            "clinic_name",
+            "day",
+            "start_time",
+            "end_time",
+            "slot_duration_minutes",
+            "max_patients",
+            "is_active",
+        ]
+        read_only_fields = ["id", "clinic_name"]
+        extra_kwargs = {"is_active": {"required": False}}
+
+    def validate(self, attrs):
+        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
+        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end_time": ["The end time must be after the start time."]})
+        return attrs
+
+
+class LeaveSerializer(serializers.ModelSerializer):
+    clinic = serializers.PrimaryKeyRelatedField(
+        queryset=Clinic.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = DoctorLeave
+        fields = ["id", "clinic", "start_date", "end_date", "reason", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError({"end_date": ["The leave cannot end before it starts."]})
+        return attrs

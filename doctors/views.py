@@ -1,0 +1,140 @@
+import uuid
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from QuickCare.pagination import OptionalLimitOffsetPagination
+from users.permissions import IsDoctor
+from users.views import PartialPutMixin
+
+from . import services
+from .filters import DoctorFilter
+from .models import DoctorAvailability, DoctorProfile
+from .selectors import DAY_ORDER, bookable_windows, listed_doctors
+from .serializers import (
+    AvailabilitySerializer,
+    DoctorDetailSerializer,
+    DoctorListSerializer,
+    LeaveSerializer,
+    MyDoctorProfileSerializer,
+)
+
+
+def my_doctor_profile(user) -> DoctorProfile:
+    profile, _ = DoctorProfile.objects.select_related("user").get_or_create(user=user)
+    return profile
+
+
+class DoctorListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = DoctorListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DoctorFilter
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return listed_doctors()
+
+
+class DoctorDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = DoctorDetailSerializer
+
+    def get_queryset(self):
+        return listed_doctors()
+
+
+class DoctorMeView(PartialPutMixin, generics.RetrieveUpdateAPIView):
+    permission_classes = [IsDoctor]
+    serializer_class = MyDoctorProfileSerializer
+
+    def get_object(self):
+        return my_doctor_profile(self.request.user)
+
+
+class _DoctorWindows:
+    """/api/doctors/<doctor_id>/availability/...: anyone reads; only that doctor writes."""
+
+    serializer_class = AvailabilitySerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsDoctor()]
+
+    @property
+    def doctor(self) -> DoctorProfile:
+        if not hasattr(self, "_doctor"):
+            self._doctor = get_object_or_404(DoctorProfile, pk=self.kwargs["doctor_id"])
+            if self.request.method != "GET" and self._doctor.user_id != self.request.user.pk:
+                raise PermissionDenied("You can only manage your own availability.")
+        return self._doctor
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DoctorAvailability.objects.none()
+        if self.request.method == "GET":
+            return bookable_windows(doctor=self.doctor).select_related("clinic").order_by(DAY_ORDER, "start_time")
+        return self.doctor.availability.select_related("clinic")
+
+
+class AvailabilityListCreateView(_DoctorWindows, generics.ListCreateAPIView):
+    pagination_class = OptionalLimitOffsetPagination
+
+    def perform_create(self, serializer):
+        serializer.instance = services.availability_save(doctor=self.doctor, **serializer.validated_data)
+
+    @extend_schema(
+        operation_id="doctors_availability_destroy_by_query",
+        parameters=[OpenApiParameter("slot_id", str, required=True, description="The window to deactivate.")],
+        responses={204: None},
+    )
+    def delete(self, request, doctor_id):
+        """The form existing web clients send: DELETE .../availability/?slot_id=<id>."""
+        slot_id = request.query_params.get("slot_id")
+        if not slot_id:
+            raise ValidationError({"slot_id": ["Name the window to remove: ?slot_id=<id>."]})
+        try:
+            window = get_object_or_404(self.get_queryset(), pk=uuid.UUID(slot_id))
+        except ValueError:
+            raise NotFound("Availability window not found.") from None
+        services.availability_deactivate(window=window)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AvailabilityDetailView(_DoctorWindows, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    lookup_url_kwarg = "window_id"
+
+    def perform_update(self, serializer):
+        serializer.instance = services.availability_save(
+            doctor=self.doctor, window=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.availability_deactivate(window=instance)
+
+
+class MyLeaveListCreateView(generics.ListCreateAPIView):
+    permission_classes = [IsDoctor]
+    serializer_class = LeaveSerializer
+    pagination_class = OptionalLimitOffsetPagination
+
+    def get_queryset(self):
+        return my_doctor_profile(self.request.user).leaves.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.leave_create(
+            doctor=my_doctor_profile(self.request.user), **serializer.validated_data
+        )
+
+
+class MyLeaveDetailView(generics.RetrieveDestroyAPIView):
+    permission_classes = [IsDoctor]
+    serializer_class = LeaveSerializer
+    lookup_url_kwarg = "leave_id"
+
+    def get_queryset(self):
+        return my_doctor_profile(self.request.user).leaves.all()
