@@ -100,6 +100,20 @@ TIME_ZONE = config("TIME_ZONE", default="Asia/Kolkata")  # clinic-local time: sl
 USE_I18N = True
 USE_TZ = True
 
+# Medical documents go through the "documents" storage: the local filesystem under MEDIA_ROOT by default (never
+# served by any URL route), or a private S3-compatible bucket (DOCUMENTS_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# with django-storages and its AWS_* settings) when several servers share the files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": {
+        "BACKEND": config("DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+    },
+}
+DOCUMENT_MAX_UPLOAD_BYTES = config("DOCUMENT_MAX_UPLOAD_MB", default=10, cast=int) * 1024 * 1024
+DOCUMENT_CONSENT_DEFAULT_DAYS = config("DOCUMENT_CONSENT_DEFAULT_DAYS", default=30, cast=int)
+DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=int)  # 0 = no maximum
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded medical files: never under STATIC_ROOT and never routed by urls.py; served only by the download API.
@@ -160,6 +174,7 @@ SPECTACULAR_SETTINGS = {
         "AddressTypeEnum": "users.models.AddressType",
         "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
         "MemberStatusEnum": "clinic.models.MemberStatus",
+        "ConsentStatusEnum": "documents.models.ConsentStatus",
     },
 }
 

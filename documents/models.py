@@ -1,0 +1,107 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+
+
+def document_storage():
+    return storages["documents"]
+
+
+def document_path(instance, filename: str) -> str:
+    """A random name: never the client's filename (that is kept in `original_filename` only)."""
+    return f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
+
+
+class DocumentType(models.TextChoices):
+    PRESCRIPTION = "prescription"
+    LAB_REPORT = "lab_report"
+    IMAGING = "imaging"
+    DISCHARGE_SUMMARY = "discharge_summary"
+    INSURANCE = "insurance"
+    OTHER = "other"
+
+
+class Document(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(upload_to=document_path, storage=document_storage, max_length=200)
+    title = models.CharField(max_length=200)
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    description = models.TextField(blank=True)
+    appointment = models.ForeignKey(
+        "appointments.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
+    original_filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["owner", "is_deleted", "document_type"])]  # the patient's list
+
+    def __str__(self):
+        return self.title
+
+
+class ConsentStatus(models.TextChoices):
+    PENDING = "pending"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"  # never stored: shown for a pending or granted consent whose expires_at has passed
+
+
+class DocumentConsent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="consents")
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="document_consents")
+    status = models.CharField(max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.PENDING)
+    purpose = models.CharField(max_length=500)
+    expires_at = models.DateTimeField()
+    requested_at = models.DateTimeField(auto_now_add=True)
+    actioned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            # One open request per doctor and document; the service answers a second one with 409.
+            models.UniqueConstraint(
+                fields=["document", "doctor"], condition=Q(status="pending"), name="one_pending_consent_per_doctor"
+            ),
+        ]
+        # "Which documents may this doctor open now?" runs on every doctor read.
+        indexes = [models.Index(fields=["doctor", "status", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.doctor_id} -> {self.document_id} ({self.status})"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view"
+    DOWNLOAD = "download"
+
+
+class DocumentAccessLog(models.Model):
+    """Append-only: written by `documents.services.document_open`, never changed or deleted (admin is read-only)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="access_logs")
+    accessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=AccessAction.choices)
+    consent = models.ForeignKey(DocumentConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-accessed_at"]
+
+    def __str__(self):
+        return f"{self.accessed_by_id} {self.action} {self.document_id} at {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import Document, DocumentAccessLog, DocumentConsent
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Metadata only: the file itself is never linked from the admin (it has no public URL)."""
+
+    list_display = ["title", "owner", "document_type", "content_type", "size", "uploaded_at", "is_deleted"]
+    list_filter = ["document_type", "is_deleted", "content_type"]
+    search_fields = ["title", "owner__contact", "owner__name", "sha256"]
+    list_select_related = ["owner"]
+    exclude = ["file"]
+    readonly_fields = [
+        "owner",
+        "original_filename",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_at",
+        "appointment",
+        "deleted_at",
+    ]
+
+
+@admin.register(DocumentConsent)
+class DocumentConsentAdmin(admin.ModelAdmin):
+    list_display = ["document", "doctor", "status", "expires_at", "requested_at", "actioned_at"]
+    list_filter = ["status"]
+    search_fields = ["document__title", "doctor__user__name", "document__owner__contact"]
+    list_select_related = ["document", "doctor__user"]
+    raw_id_fields = ["document", "doctor"]
+
+
+@admin.register(DocumentAccessLog)
+class DocumentAccessLogAdmin(admin.ModelAdmin):
+    """Append-only: operators can read the log but never add, change or delete an entry."""
+
+    list_display = ["accessed_at", "document", "accessed_by", "action", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["document__title", "accessed_by__contact", "ip_address"]
+    list_select_related = ["document", "accessed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

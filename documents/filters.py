@@ -1,0 +1,19 @@
+import django_filters
+
+from .models import ConsentStatus, Document, DocumentConsent, DocumentType
+
+
+class DocumentFilter(django_filters.FilterSet):
+    document_type = django_filters.ChoiceFilter(choices=DocumentType.choices)
+
+    class Meta:
+        model = Document
+        fields = []
+
+
+class ConsentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ConsentStatus.choices, field_name="effective_status")
+
+    class Meta:
+        model = DocumentConsent
+        fields = []

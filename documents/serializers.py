@@ -1,0 +1,131 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from appointments.models import Appointment
+from doctors.models import Specialty
+
+from .models import Document, DocumentAccessLog, DocumentConsent, DocumentType
+from .services import CONSENT_ACTIONS
+
+
+class _PersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    file = serializers.SerializerMethodField(help_text="The download URL (needs the same Bearer token).")
+    owner = _PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "document_type",
+            "description",
+            "appointment",
+            "file",
+            "original_filename",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "owner",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_file(self, document) -> str:
+        url = reverse("documents:download", args=[document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=255, allow_empty_file=True)  # emptiness gets its own message
+    title = serializers.CharField(max_length=200)
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    appointment = serializers.PrimaryKeyRelatedField(
+        queryset=Appointment.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="One of your own appointments.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")  # absent while the OpenAPI schema is generated
+        if request is not None:
+            self.fields["appointment"].queryset = Appointment.objects.filter(patient_id=request.user.pk)
+
+
+class ConsentRequestSerializer(serializers.Serializer):
+    document = serializers.UUIDField()
+    purpose = serializers.CharField(max_length=500)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    """The doctor's answer to a request: the spec's shape."""
+
+    status = serializers.CharField(source="effective_status", read_only=True)
+
+    class Meta:
+        model = DocumentConsent
+        fields = ["id", "document", "doctor", "status", "purpose", "expires_at", "requested_at", "actioned_at"]
+        read_only_fields = fields
+
+
+class _RequestingDoctorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="user.name")
+    specialty = serializers.ChoiceField(choices=Specialty.choices)
+    clinics = serializers.SerializerMethodField()
+
+    def get_clinics(self, doctor) -> list[str]:
+        return [membership.clinic.name for membership in doctor.user.active_clinics]
+
+
+class PatientConsentSerializer(ConsentSerializer):
+    """What a patient sees of a request: which doctor, from which clinics, asks for which document and why."""
+
+    doctor = _RequestingDoctorSerializer(read_only=True)
+    document_title = serializers.CharField(source="document.title", read_only=True)
+
+    class Meta(ConsentSerializer.Meta):
+        fields = [
+            "id",
+            "document",
+            "document_title",
+            "doctor",
+            "status",
+            "purpose",
+            "expires_at",
+            "requested_at",
+            "actioned_at",
+        ]
+        read_only_fields = fields
+
+
+class ConsentActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(CONSENT_ACTIONS))
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
+
+
+class ConsentActionResponseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DocumentConsent
+        fields = ["id", "status", "actioned_at", "expires_at"]
+        read_only_fields = fields
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    accessed_by = _PersonSerializer(read_only=True)
+
+    class Meta:
+        model = DocumentAccessLog
+        fields = ["id", "document", "accessed_by", "accessed_at", "ip_address", "action"]
+        read_only_fields = fields

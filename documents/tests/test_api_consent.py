@@ -1,0 +1,218 @@
+import itertools
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import MemberStatus
+from doctors.tests.factories import make_doctor
+from documents.models import DocumentConsent
+from documents.services import CONSENT_ACTIONS, consent_act
+from documents.tests.factories import make_consent, make_document
+from QuickCare.exceptions import Conflict
+from users.models import RoleId
+from users.tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def doctor(db):
+    return make_doctor()
+
+
+@pytest.fixture
+def document(patient):
+    return make_document(owner=patient)
+
+
+def request_access(client, document, **extra):
+    body = {"document": str(document.id), "purpose": "Reviewing prior lab results before consultation", **extra}
+    return client.post(reverse("documents:consent-request"), body, format="json")
+
+
+def test_doctor_requests_access(auth_client, doctor, document):
+    expires = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    response = request_access(auth_client(doctor.user), document, expires_at=expires.isoformat())
+    assert response.status_code == 201
+    consent = DocumentConsent.objects.get()
+    body = response.json()
+    assert {k: body[k] for k in ("id", "document", "doctor", "status", "purpose")} == {
+        "id": str(consent.id),
+        "document": str(document.id),
+        "doctor": doctor.id,
+        "status": "pending",
+        "purpose": "Reviewing prior lab results before consultation",
+    }
+    assert consent.expires_at == expires
+
+
+def test_expiry_defaults_to_the_setting(auth_client, doctor, document, settings):
+    settings.DOCUMENT_CONSENT_DEFAULT_DAYS = 30
+    request_access(auth_client(doctor.user), document)
+    delta = DocumentConsent.objects.get().expires_at - timezone.now()
+    assert timedelta(days=29, hours=23) < delta <= timedelta(days=30)
+
+
+def test_expiry_must_be_future_and_within_the_optional_maximum(auth_client, doctor, document, settings):
+    client = auth_client(doctor.user)
+    past = request_access(client, document, expires_at=(timezone.now() - timedelta(hours=1)).isoformat())
+    assert past.status_code == 400 and past.json() == {"expires_at": ["The expiry must be in the future."]}
+    settings.DOCUMENT_CONSENT_MAX_DAYS = 7
+    far = request_access(client, document, expires_at=(timezone.now() + timedelta(days=8)).isoformat())
+    assert far.status_code == 400 and "at most 7 days" in far.json()["expires_at"][0]
+
+
+def test_second_pending_request_is_409(auth_client, doctor, document):
+    client = auth_client(doctor.user)
+    request_access(client, document)
+    response = request_access(client, document)
+    assert response.status_code == 409 and DocumentConsent.objects.count() == 1
+
+
+def test_request_validation_and_unknown_document(auth_client, doctor, document):
+    client = auth_client(doctor.user)
+    missing = client.post(reverse("documents:consent-request"), {}, format="json")
+    assert missing.status_code == 400 and set(missing.json()) == {"document", "purpose"}
+    unknown = client.post(
+        reverse("documents:consent-request"),
+        {"document": "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "purpose": "x"},
+        format="json",
+    )
+    assert unknown.status_code == 404
+    document.is_deleted = True
+    document.save()
+    assert request_access(client, document).status_code == 404
+
+
+def test_doctor_without_active_clinic_cannot_request(auth_client, doctor, document):
+    doctor.user.clinic_memberships.update(status=MemberStatus.INACTIVE)
+    assert request_access(auth_client(doctor.user), document).status_code == 403
+
+
+@pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER, RoleId.LAB_MEMBER])
+def test_only_doctors_request_and_list_their_requests(auth_client, document, role):
+    client = auth_client(make_user(role=role))
+    assert request_access(client, document).status_code == 403
+    assert client.get(reverse("documents:consent-doctor")).status_code == 403
+
+
+@pytest.mark.parametrize("role", [RoleId.DOCTOR, RoleId.CLINIC_OWNER, RoleId.RECEPTIONIST])
+def test_only_patients_see_incoming_requests(auth_client, role):
+    assert auth_client(make_user(role=role)).get(reverse("documents:consent-mine")).status_code == 403
+
+
+def test_patient_sees_who_asks_from_where_and_why(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    rows = auth_client(patient).get(reverse("documents:consent-mine")).json()
+    clinic = doctor.user.clinic_memberships.get().clinic
+    assert rows == [
+        {
+            "id": str(consent.id),
+            "document": str(document.id),
+            "document_title": "Blood Test Report",
+            "doctor": {"id": doctor.id, "name": doctor.user.name, "specialty": "cardiology", "clinics": [clinic.name]},
+            "status": "pending",
+            "purpose": "Reviewing prior lab results",
+            "expires_at": rows[0]["expires_at"],
+            "requested_at": rows[0]["requested_at"],
+            "actioned_at": None,
+        }
+    ]
+
+
+def test_consent_lists_are_scoped_and_filtered(auth_client, patient, other_patient, doctor, document):
+    granted = make_consent(document=document, doctor=doctor)
+    pending = make_consent(document=document, doctor=make_doctor(), status="pending")
+    expired = make_consent(document=make_document(owner=patient), doctor=doctor)
+    DocumentConsent.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    make_consent(document=make_document(owner=other_patient), doctor=doctor)
+    client = auth_client(patient)
+    url = reverse("documents:consent-mine")
+    assert len(client.get(url).json()) == 3
+    assert [c["id"] for c in client.get(url, {"status": "pending"}).json()] == [str(pending.id)]
+    assert [c["id"] for c in client.get(url, {"status": "granted"}).json()] == [str(granted.id)]
+    assert [(c["id"], c["status"]) for c in client.get(url, {"status": "expired"}).json()] == [
+        (str(expired.id), "expired")
+    ]
+    assert client.get(url, {"status": "maybe"}).status_code == 400
+    doctor_rows = auth_client(doctor.user).get(reverse("documents:consent-doctor"), {"status": "granted"}).json()
+    assert len(doctor_rows) == 2  # this patient's and the other patient's
+    assert auth_client(other_patient).get(url).json()[0]["id"] != str(granted.id)
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_consent_mine_query_count(auth_client, patient, document, django_assert_num_queries, count):
+    for _ in range(count):
+        make_consent(document=document, doctor=make_doctor(), status="pending")
+    client = auth_client(patient)
+    with django_assert_num_queries(2):  # consents with documents and doctors, then the doctors' clinics
+        assert len(client.get(reverse("documents:consent-mine")).json()) == count
+
+
+def act(client, consent, action, **extra):
+    return client.patch(
+        reverse("documents:consent-action", args=[consent.id]), {"action": action, **extra}, format="json"
+    )
+
+
+def test_patient_grants(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    response = act(auth_client(patient), consent, "grant")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == str(consent.id) and body["status"] == "granted" and body["actioned_at"]
+
+
+def test_patient_may_choose_how_long_on_grant(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending", days=30)
+    until = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    act(auth_client(patient), consent, "grant", expires_at=until.isoformat())
+    consent.refresh_from_db()
+    assert consent.expires_at == until
+
+
+def test_granting_an_expired_request_is_409(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending", days=1)
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        response = act(auth_client(patient), consent, "grant")
+    assert response.status_code == 409
+
+
+def test_unknown_action_is_400(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    response = act(auth_client(patient), consent, "approve")
+    assert response.status_code == 400 and "action" in response.json()
+
+
+def test_only_the_owner_acts(auth_client, other_patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    assert act(auth_client(other_patient), consent, "grant").status_code == 404
+    assert act(auth_client(doctor.user), consent, "grant").status_code == 403
+    consent.refresh_from_db()
+    assert consent.status == "pending"
+
+
+def test_refused_move_names_the_allowed_actions(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="granted")
+    response = act(auth_client(patient), consent, "grant")
+    assert response.status_code == 409
+    assert response.json() == {"message": "Cannot grant a consent that is granted. Allowed: revoke."}
+
+
+STORED = ["pending", "granted", "rejected", "revoked"]
+ALLOWED = {("pending", "grant"): "granted", ("pending", "reject"): "rejected", ("granted", "revoke"): "revoked"}
+
+
+@pytest.mark.parametrize(("current", "action"), list(itertools.product(STORED, CONSENT_ACTIONS)))
+def test_every_consent_transition(patient, doctor, document, current, action):
+    consent = make_consent(document=document, doctor=doctor, status=current)
+    if (current, action) in ALLOWED:
+        assert consent_act(consent=consent, action=action).status == ALLOWED[(current, action)]
+    else:
+        with pytest.raises(Conflict):
+            consent_act(consent=consent, action=action)
+        consent.refresh_from_db()
+        assert consent.status == current
