@@ -18,7 +18,9 @@ help:
 	@echo "make lint     ruff"
 
 $(VENV)/.created:
-	@if [ -z "$(PYTHON)" ]; then echo "QuickCare needs Python >= 3.12 (Django 6); install python3.13 or set PYTHON=/path/to/python3.13" >&2; exit 1; fi
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+		echo "QuickCare needs Python >= 3.12 (Django 6); install python3.13 or set PYTHON=/path/to/python3.13" >&2; \
+		exit 1; fi
 	"$(PYTHON)" -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	@touch $@

@@ -117,7 +117,7 @@ DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded medical files: never under STATIC_ROOT and never routed by urls.py; served only by the download API.
-MEDIA_ROOT = Path(config("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = Path(config("MEDIA_ROOT", default="") or BASE_DIR / "media")
 MEDIA_URL = None
 
 # --- CORS (the web frontend) ----------------------------------------------------------------------------------------
@@ -188,6 +188,9 @@ SMS_HTTP_URL = config("SMS_HTTP_URL", default="")
 SMS_HTTP_AUTH_KEY = config("SMS_HTTP_AUTH_KEY", default="")
 SMS_HTTP_SENDER = config("SMS_HTTP_SENDER", default="QCKCRE")
 SMS_HTTP_TIMEOUT_SECONDS = config("SMS_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
+
+# How far ahead patients may book, in days (0 = no limit).
+BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=0, cast=int)
 
 LOGGING = {
     "version": 1,

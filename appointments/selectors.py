@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from doctors.models import DoctorLeave, DoctorProfile, Weekday
@@ -99,6 +100,15 @@ def slot_inputs(*, doctor: DoctorProfile, on: date, clinic_id=None) -> tuple[lis
     return window_rows, leaves, booked
 
 
+def beyond_horizon(on: date, now: datetime) -> bool:
+    """True when `on` is further ahead than settings.BOOKING_HORIZON_DAYS allows (0 = no horizon)."""
+    days = settings.BOOKING_HORIZON_DAYS
+    return bool(days) and on > now.date() + timedelta(days=days)
+
+
 def doctor_free_slots(*, doctor: DoctorProfile, on: date, clinic_id=None, now: datetime | None = None) -> list[time]:
+    now = now or clinic_now()
+    if beyond_horizon(on, now):
+        return []
     windows, leaves, booked = slot_inputs(doctor=doctor, on=on, clinic_id=clinic_id)
-    return free_slots(windows=windows, leaves=leaves, booked=booked, on=on, now=now or clinic_now())
+    return free_slots(windows=windows, leaves=leaves, booked=booked, on=on, now=now)

@@ -1,5 +1,6 @@
 from datetime import date, time
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
@@ -8,7 +9,7 @@ from QuickCare.exceptions import Conflict
 from users.models import User
 
 from .models import Appointment, AppointmentMode, AppointmentStatus, AppointmentType
-from .selectors import clinic_now, free_slots, slot_inputs
+from .selectors import beyond_horizon, clinic_now, free_slots, slot_inputs
 
 SLOT_TAKEN = "This slot is no longer available."
 
@@ -52,6 +53,8 @@ def appointment_book(
     now = clinic_now()
     if (on, at) <= (now.date(), now.time()):
         raise ValidationError("That time has already passed. Please pick a future slot.")
+    if beyond_horizon(on, now):
+        raise ValidationError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
     windows, leaves, booked = slot_inputs(doctor=doctor, on=on, clinic_id=getattr(clinic, "pk", None))
     window = next((w for w in windows if at in w.grid()), None)
     if window is None:

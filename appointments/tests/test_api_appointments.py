@@ -407,3 +407,14 @@ def test_other_doctors_appointment_is_404(auth_client, doctor, clinic, monday):
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER])
 def test_doctor_endpoints_are_403_for_others(auth_client, role):
     assert auth_client(make_user(role=role)).get(reverse("appointments:doctor-list")).status_code == 403
+
+
+def test_optional_booking_horizon(api_client, auth_client, patient, doctor, settings):
+    far_monday = next_weekday(0, weeks_ahead=3)
+    assert slots(api_client, doctor, far_monday).json()["available_slots"]  # no horizon by default
+    settings.BOOKING_HORIZON_DAYS = 14
+    assert slots(api_client, doctor, far_monday).json()["available_slots"] == []
+    response = book(auth_client(patient), doctor, far_monday)
+    assert response.status_code == 400
+    assert response.json() == {"message": "Appointments can be booked at most 14 days ahead."}
+    assert book(auth_client(patient), doctor, next_weekday(0)).status_code == 201
