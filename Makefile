@@ -10,9 +10,10 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/quickcare_ci
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$c"; break; fi; done)
 
-.PHONY: help run test test-pg lint venv
+.PHONY: help run serve test test-pg lint fuzz venv
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)"
+	@echo "make serve    production: gunicorn (gunicorn.conf.py), DEBUG off, static files by WhiteNoise"
 	@echo "make test     run the whole test suite"
 	@echo "make test-pg  run the suite on PostgreSQL ($(PG_TEST_URL))"
 	@echo "make lint     ruff"
@@ -42,6 +43,11 @@ run: $(VENV)/.runtime .env
 
 # Tests need no .env: a throwaway signing key is supplied when none is set.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-insecure-secret-key-0123456789abcdefghij}"
+
+serve: $(VENV)/.runtime .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	DEBUG=False $(VENV)/bin/gunicorn QuickCare.wsgi:application -c gunicorn.conf.py
 
 test: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m pytest -q

@@ -42,7 +42,9 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return JsonResponse({"message": "Internal server error."}, status=500)
+    return JsonResponse(
+        {"message": "Internal server error.", "request_id": getattr(request, "request_id", None)}, status=500
+    )
 
 
 def bad_request(request, exception=None):

@@ -32,7 +32,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "QuickCare.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's static files, without a separate web server
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,7 +107,7 @@ USE_TZ = True
 # with django-storages and its AWS_* settings) when several servers share the files.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "documents": {
         "BACKEND": config("DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
     },
@@ -122,7 +124,20 @@ MEDIA_URL = None
 
 # --- CORS (the web frontend) ----------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID"]
+
+# --- Production hardening (all off by default for `make run`; the .env.example "production" block turns them on) ---
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto: trust it to say the request was HTTPS.
+if config("SECURE_PROXY_SSL_HEADER", default=False, cast=bool):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = config("SECURE_SSL_REDIRECT", default=False, cast=bool)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = config("SECURE_HSTS_SECONDS", default=0, cast=int)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = config("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False, cast=bool)
+SECURE_HSTS_PRELOAD = config("SECURE_HSTS_PRELOAD", default=False, cast=bool)
+SESSION_COOKIE_SECURE = config("SECURE_COOKIES", default=False, cast=bool)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 # --- API ------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -188,6 +203,7 @@ SMS_HTTP_URL = config("SMS_HTTP_URL", default="")
 SMS_HTTP_AUTH_KEY = config("SMS_HTTP_AUTH_KEY", default="")
 SMS_HTTP_SENDER = config("SMS_HTTP_SENDER", default="QCKCRE")
 SMS_HTTP_TIMEOUT_SECONDS = config("SMS_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
+SMS_FILE_PATH = config("SMS_FILE_PATH", default="")  # users.sms.FileSMSBackend (staging/tests only)
 
 # How far ahead patients may book, in days (0 = no limit).
 BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=0, cast=int)

@@ -39,6 +39,17 @@ class MemorySMSBackend(BaseSMSBackend):
         self.outbox.append({"contact": contact, "message": message})
 
 
+class FileSMSBackend(BaseSMSBackend):
+    """Staging and multi-process tests: appends one JSON line per message to settings.SMS_FILE_PATH, so that a test
+    harness can read the OTP without a provider. Never use it in production: the file holds live codes."""
+
+    def send(self, *, contact, message):
+        if not settings.SMS_FILE_PATH:
+            raise SMSError("SMS_FILE_PATH is not configured.")
+        with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as outbox:
+            outbox.write(json.dumps({"contact": contact, "message": message}) + "\n")
+
+
 def _urllib_transport(url: str, body: bytes, headers: dict, timeout: int) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL comes from settings)
