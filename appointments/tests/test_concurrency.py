@@ -1,16 +1,10 @@
 """Double booking must be impossible under real concurrency, on both databases we support."""
 
-import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time as clock
-import urllib.error
-import urllib.request
 from datetime import time
-from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -21,8 +15,7 @@ from appointments.tests.factories import make_appointment
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from QuickCare.exceptions import Conflict
 from users.tests.factories import make_user
-
-ROOT = Path(__file__).resolve().parents[2]
+from users.tests.live import ROOT, call, free_port, manage, seed, wait_until_healthy
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -96,22 +89,14 @@ def test_max_patients_holds_under_concurrency():
 SEED = """
 import json
 from datetime import time
-from django.conf import settings
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seeding speed only
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from users.services import tokens_for
 from users.tests.factories import make_user
 doctor = make_doctor()
 make_window(doctor=doctor, start=time(9), end=time(10))
 print(json.dumps({"doctor": doctor.id, "date": next_weekday(0).isoformat(),
-                  "tokens": [tokens_for(make_user())["access"] for _ in range(20)]}))
+                  "tokens": [tokens_for(make_user(password=None))["access"] for _ in range(20)]}))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="covers the embedded SQLite default of `make run`")
@@ -122,53 +107,33 @@ def test_sqlite_dev_server_gives_one_201_to_twenty_concurrent_bookings(tmp_path)
         "DEBUG": "False",
         "REDIS_URL": "",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "live-server-test-key-0123456789"),
+        "SECRET_KEY": "live-server-test-key-" + "x" * 40,
     }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
-    seeded = subprocess.run(
-        [*manage, "shell", "-c", SEED], env=env, check=True, cwd=ROOT, capture_output=True, text=True
-    )
-    data = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = _free_port()
+    manage("migrate", "--noinput", env=env)
+    data = seed(SEED, env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                clock.sleep(0.1)
-        body = json.dumps(
-            {
-                "doctor": data["doctor"],
-                "appointment_date": data["date"],
-                "appointment_time": "09:30",
-                "appointment_type": "first_visit",
-                "mode": "in_clinic",
-            }
-        ).encode()
+        wait_until_healthy(base)
+        booking = {
+            "doctor": data["doctor"],
+            "appointment_date": data["date"],
+            "appointment_time": "09:30",
+            "appointment_type": "first_visit",
+            "mode": "in_clinic",
+        }
         barrier, statuses = threading.Barrier(20), []
 
         def post(token):
-            request = urllib.request.Request(
-                f"http://127.0.0.1:{port}/api/appointments/my/",
-                data=body,
-                method="POST",
-                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-            )
             barrier.wait()
-            try:
-                with urllib.request.urlopen(request, timeout=60) as response:
-                    statuses.append(response.status)
-            except urllib.error.HTTPError as exc:
-                statuses.append(exc.code)
+            statuses.append(call(base, "POST", "/api/appointments/my/", booking, token=token)[0])
 
         threads = [threading.Thread(target=post, args=(token,)) for token in data["tokens"]]
         for thread in threads:

@@ -1,0 +1,160 @@
+"""Two stateless gunicorn instances on one PostgreSQL and one Redis behave as one service.
+
+Runs in the PostgreSQL leg of .ci/run (DATABASE_URL=postgres://..., REDIS_URL set); skipped elsewhere.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from urllib.parse import urlsplit
+
+import psycopg2
+import pytest
+import redis
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+from documents.tests.factories import PDF_BYTES
+from users.tests.live import ROOT, call, free_port, manage, seed, wait_until_healthy
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql" or not settings.REDIS_URL,
+    reason="the scale-out proof needs PostgreSQL and Redis (the PostgreSQL leg of .ci/run)",
+)
+
+SEED = """
+import json
+from datetime import time
+from doctors.tests.factories import make_doctor, make_window, next_weekday
+from users.services import tokens_for
+from users.tests.factories import PASSWORD, make_user
+doctor = make_doctor()
+make_window(doctor=doctor, start=time(9), end=time(10))
+login_user = make_user()
+print(json.dumps({"doctor": doctor.id, "date": next_weekday(0).isoformat(), "login_contact": login_user.contact,
+                  "password": PASSWORD, "tokens": [tokens_for(make_user(password=None))["access"] for _ in range(40)]}))
+"""
+
+
+@pytest.fixture
+def scale_out_db():
+    """A fresh database for the two servers (the test database is private to this process)."""
+    params = settings.DATABASES["default"]
+    name = f"quickcare_scaleout_{os.getpid()}"
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"],
+        port=params["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = urlsplit(os.environ["DATABASE_URL"])
+    yield url._replace(path=f"/{name}").geturl()
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture
+def two_servers(scale_out_db, tmp_path):
+    redis_url = re.sub(r"/\d+$", "", settings.REDIS_URL) + "/14"
+    env = {
+        **os.environ,
+        "DATABASE_URL": scale_out_db,
+        "REDIS_URL": redis_url,
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "scale-out-test-key-" + "x" * 40,
+        "SMS_BACKEND": "users.sms.FileSMSBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "THROTTLE_LOGIN_PER_IP": "6/hour",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
+    }
+    manage("migrate", "--noinput", env=env)
+    redis.Redis.from_url(redis_url).flushdb()
+    data = seed(SEED, env)
+    servers, bases = [], []
+    for port in (free_port(), free_port()):
+        servers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "QuickCare.wsgi:application", "-c", "gunicorn.conf.py"],
+                env={**env, "PORT": str(port)},
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    try:
+        for base in bases:
+            wait_until_healthy(base)
+        yield bases, data, tmp_path / "sms.jsonl"
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
+def test_two_instances_share_state(two_servers):
+    (a, b), data, sms_file = two_servers
+
+    # 1. Registration started on A finishes on B.
+    step1 = call(
+        a,
+        "POST",
+        "/api/users/onboarding/patient/step1/",
+        {"contact": 9876543210, "name": "Rahul Sharma", "password": "Correct-Horse-42"},
+    )
+    assert step1[0] == 200, step1
+    code = re.search(r"\b(\d{6})\b", json.loads(sms_file.read_text().splitlines()[-1])["message"])[1]
+    step2 = call(b, "POST", "/api/users/onboarding/patient/step2/", {"contact": 9876543210, "otp": code})
+    assert step2[0] == 201, step2
+
+    # 2. The per-IP login limit (6/hour here) counts requests on both instances together.
+    login = {"contact": data["login_contact"], "password": data["password"]}
+    statuses = [call((a, b)[i % 2], "POST", "/api/users/login/", login)[0] for i in range(7)]
+    assert statuses == [200] * 6 + [429]
+
+    # 3. Forty patients race for one slot through both instances: one booking, no server errors.
+    booking = {"doctor": data["doctor"], "appointment_date": data["date"], "appointment_time": "09:30"}
+    barrier, outcomes = threading.Barrier(40), []
+
+    def book(i):
+        barrier.wait()
+        outcomes.append(call((a, b)[i % 2], "POST", "/api/appointments/my/", booking, token=data["tokens"][i])[0])
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes) == [201] + [409] * 39
+
+    # 4. A document uploaded through A downloads through B.
+    token = json.loads(step2[1])["access"]
+    body = encode_multipart(
+        BOUNDARY,
+        {
+            "file": SimpleUploadedFile("cbc.pdf", PDF_BYTES, "application/pdf"),
+            "title": "CBC",
+            "document_type": "lab_report",
+        },
+    )
+    uploaded = call(a, "POST", "/api/documents/", body, token=token, content_type=MULTIPART_CONTENT)
+    assert uploaded[0] == 201, uploaded
+    document_id = json.loads(uploaded[1])["id"]
+    downloaded = call(b, "GET", f"/api/documents/{document_id}/download/", token=token)
+    assert downloaded == (200, PDF_BYTES)

@@ -1,0 +1,58 @@
+"""Helpers for tests that run the project as real server processes (the SQLite dev server, two gunicorns)."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def manage(*args: str, env: dict) -> str:
+    """Run `manage.py args` in a child process with `env`; return its stdout."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def seed(script: str, env: dict) -> dict:
+    """Run a `manage.py shell` script that prints one JSON line last; return that JSON."""
+    return json.loads(manage("shell", "-c", script, env=env).strip().splitlines()[-1])
+
+
+def call(base: str, method: str, path: str, body=None, token=None, content_type="application/json"):
+    """One HTTP request; returns (status, body bytes) for any status."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_until_healthy(base: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if call(base, "GET", "/api/health/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{base} did not become healthy within {seconds}s")
