@@ -16,6 +16,7 @@ help:
 	@echo "make serve    production: gunicorn (gunicorn.conf.py), DEBUG off, static files by WhiteNoise"
 	@echo "make test     run the whole test suite"
 	@echo "make test-pg  run the suite on PostgreSQL ($(PG_TEST_URL))"
+	@echo "make fuzz     schemathesis against a live server, as patient, doctor and owner"
 	@echo "make lint     ruff"
 
 $(VENV)/.created:
@@ -54,6 +55,9 @@ test: $(VENV)/.dev
 
 test-pg: $(VENV)/.dev
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+fuzz: $(VENV)/.dev
+	$(TEST_ENV) $(PY) -m pytest -q -m fuzz
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -6,3 +6,6 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
 
     default_limit = None
     max_limit = 200
+
+    def get_paginated_response_schema(self, schema):
+        return {"oneOf": [schema, super().get_paginated_response_schema(schema)]}

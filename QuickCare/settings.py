@@ -182,7 +182,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Clinic registration, appointment booking and consent-based medical document sharing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],  # the schema is public; a stale token must not make it a 401
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "QuickCare.openapi.refine_schema",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "GenderEnum": "users.models.Gender",
         "BloodGroupEnum": "users.models.BloodGroup",

@@ -1,0 +1,94 @@
+"""Contract fuzzing: schemathesis against the live OpenAPI schema of a real server, as each role in turn.
+
+Run by `make fuzz` (and so by .ci/run); `make test` leaves it out (-m "not fuzz") because it takes minutes.
+Checks: no 5xx, every status documented, every response body valid against the schema.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from users.tests.live import ROOT, free_port, manage, seed, wait_until_healthy
+
+pytestmark = pytest.mark.fuzz
+
+SEED = """
+import json
+from datetime import time
+from clinic.tests.factories import make_clinic
+from doctors.tests.factories import make_doctor, make_window
+from documents.tests.factories import make_consent, make_document
+from users.models import RoleId
+from users.services import tokens_for
+from users.tests.factories import make_user
+owner = make_user(role=RoleId.CLINIC_OWNER, password=None, is_complete_onboarding=True)
+clinic = make_clinic(owner=owner)
+doctor = make_doctor(clinic=clinic)
+make_window(doctor=doctor, start=time(9), end=time(13))
+patient = make_user(role=RoleId.PATIENT, password=None)
+make_consent(document=make_document(owner=patient), doctor=doctor)
+print(json.dumps({role: tokens_for(user)["access"]
+                  for role, user in (("patient", patient), ("doctor", doctor.user), ("owner", owner))}))
+"""
+CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
+EXAMPLES_PER_OPERATION = os.environ.get("FUZZ_EXAMPLES", "4")
+
+
+def test_schemathesis_finds_no_server_errors_or_contract_violations(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.sqlite3'}",
+        "REDIS_URL": "",
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "fuzz-test-key-" + "x" * 40,
+        "MEDIA_ROOT": str(tmp_path),
+        "SMS_BACKEND": "users.sms.FileSMSBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
+    }
+    manage("migrate", "--noinput", env=env)
+    tokens = seed(SEED, env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "QuickCare.wsgi:application", "-c", "gunicorn.conf.py"],
+        env={**env, "PORT": str(port), "WEB_CONCURRENCY": "3", "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log")},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    schemathesis = Path(sys.executable).with_name("schemathesis")
+    try:
+        wait_until_healthy(base)
+        runs = {
+            role: subprocess.Popen(
+                [
+                    str(schemathesis),
+                    "run",
+                    f"{base}/api/schema/",
+                    "--checks",
+                    CHECKS,
+                    "-H",
+                    f"Authorization: Bearer {token}",
+                    "-n",
+                    EXAMPLES_PER_OPERATION,
+                    "--seed",
+                    "20261127",
+                    "--no-color",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                cwd=tmp_path,
+            )
+            for role, token in tokens.items()
+        }
+        outputs = {role: run.communicate(timeout=600)[0] for role, run in runs.items()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    failed = {role: output[-6000:] for role, output in outputs.items() if runs[role].returncode != 0}
+    assert not failed, "\n\n".join(f"=== as {role} ===\n{text}" for role, text in failed.items())
