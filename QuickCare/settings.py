@@ -112,6 +112,19 @@ STORAGES = {
         "BACKEND": config("DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
     },
 }
+if STORAGES["documents"]["BACKEND"] == "storages.backends.s3.S3Storage":
+    # A private bucket: no public ACL, no public URLs (downloads stream through the API, which logs them).
+    STORAGES["documents"]["OPTIONS"] = {
+        "bucket_name": config("DOCUMENTS_S3_BUCKET"),
+        "endpoint_url": config("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,  # MinIO, R2, Spaces, ...
+        "region_name": config("DOCUMENTS_S3_REGION", default="") or None,
+        "access_key": config("DOCUMENTS_S3_ACCESS_KEY", default="") or None,
+        "secret_key": config("DOCUMENTS_S3_SECRET_KEY", default="") or None,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 60,
+        "file_overwrite": False,
+    }
 DOCUMENT_MAX_UPLOAD_BYTES = config("DOCUMENT_MAX_UPLOAD_MB", default=10, cast=int) * 1024 * 1024
 DOCUMENT_CONSENT_DEFAULT_DAYS = config("DOCUMENT_CONSENT_DEFAULT_DAYS", default=30, cast=int)
 DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=int)  # 0 = no maximum

@@ -84,7 +84,8 @@ def slot_inputs(*, doctor: DoctorProfile, on: date, clinic_id=None) -> tuple[lis
     if clinic_id is not None:
         windows = windows.filter(clinic_id=clinic_id)
     window_rows = [
-        Window(w.clinic_id, w.start_time, w.end_time, w.slot_duration_minutes, w.max_patients) for w in windows
+        Window(*row)
+        for row in windows.values_list("clinic_id", "start_time", "end_time", "slot_duration_minutes", "max_patients")
     ]
     leaves = [
         Leave(start, end, clinic)

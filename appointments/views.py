@@ -34,7 +34,7 @@ class FreeSlotsView(APIView):
     def get(self, request, doctor_id):
         query = FreeSlotsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        doctor = get_object_or_404(DoctorProfile, pk=doctor_id)
+        doctor = get_object_or_404(DoctorProfile.objects.only("id", "user_id"), pk=doctor_id)
         on = query.validated_data["date"]
         slots = doctor_free_slots(doctor=doctor, on=on, clinic_id=query.validated_data.get("clinic_id"))
         return Response({"doctor": doctor.pk, "date": on, "available_slots": [t.strftime("%H:%M") for t in slots]})

@@ -1,5 +1,7 @@
 """Reads with rules: which doctors the public sees, and which of their weekly windows are bookable."""
 
+from collections import defaultdict
+
 from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, When
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
@@ -18,19 +20,70 @@ def active_doctor_memberships() -> QuerySet[ClinicMember]:
 
 
 def listed_doctors() -> QuerySet[DoctorProfile]:
-    """Doctors the public may see: active members of at least one active clinic, with those clinics prefetched."""
-    return (
-        DoctorProfile.objects.filter(Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id"))))
-        .select_related("user")
-        .prefetch_related(
-            Prefetch(
-                "user__clinic_memberships",
-                queryset=active_doctor_memberships().select_related("clinic").order_by("joined_at"),
-                to_attr="active_clinics",
-            )
+    """Doctors the public may see: active members of at least one active clinic."""
+    return DoctorProfile.objects.filter(
+        Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id")))
+    ).order_by("id")
+
+
+def with_clinics(doctors: QuerySet[DoctorProfile]) -> QuerySet[DoctorProfile]:
+    """The doctors with their user and their active clinics (as `user.active_clinics`): two queries in all."""
+    return doctors.select_related("user").prefetch_related(
+        Prefetch(
+            "user__clinic_memberships",
+            queryset=active_doctor_memberships().select_related("clinic").order_by("joined_at"),
+            to_attr="active_clinics",
         )
-        .order_by("id")
     )
+
+
+CARD_FIELDS = (
+    "id",
+    "user_id",
+    "user__name",
+    "user__contact",
+    "specialty",
+    "qualification",
+    "experience_years",
+    "first_visit_fee",
+    "follow_up_fee",
+    "offers_video_consultation",
+)
+
+
+def doctor_cards(rows: list[dict]) -> list[dict]:
+    """The public list's JSON (DoctorListSerializer's shape) built from `.values(*CARD_FIELDS)` rows.
+
+    The list is the hottest public read; building plain dicts is several times cheaper than model instances
+    through nested serializers (bench/README.md). A test keeps the two shapes identical.
+    """
+    clinics = defaultdict(list)
+    memberships = active_doctor_memberships().filter(user_id__in=[row["user_id"] for row in rows])
+    for m in memberships.order_by("joined_at").values(
+        "user_id", "clinic_id", "clinic__name", "clinic__city", "department"
+    ):
+        clinics[m["user_id"]].append(
+            {
+                "clinic_id": str(m["clinic_id"]),
+                "clinic_name": m["clinic__name"],
+                "city": m["clinic__city"],
+                "department": m["department"],
+            }
+        )
+    return [
+        {
+            "id": row["id"],
+            "user": {"id": str(row["user_id"]), "name": row["user__name"], "contact": int(row["user__contact"])},
+            "specialty": row["specialty"],
+            "qualification": row["qualification"],
+            "experience_years": row["experience_years"],
+            "first_visit_fee": f"{row['first_visit_fee']:.2f}",
+            "follow_up_fee": f"{row['follow_up_fee']:.2f}",
+            "offers_video_consultation": row["offers_video_consultation"],
+            "clinics": clinics[row["user_id"]],
+        }
+        for row in rows
+    ]
 
 
 def bookable_windows(*, doctor: DoctorProfile) -> QuerySet[DoctorAvailability]:

@@ -322,3 +322,13 @@ def test_other_owner_cannot_touch_slots(auth_client, other_owner, patient, clini
 
 def test_slot_post_needs_a_token(api_client, clinic):
     assert api_client.post(reverse("clinic:slot-list", args=[clinic.id]), SLOT).status_code == 401
+
+
+def test_deactivated_slot_can_be_reactivated_unless_it_now_overlaps(auth_client, owner, clinic):
+    old = make_slot(clinic=clinic, is_active=False)
+    client = auth_client(owner)
+    url = reverse("clinic:slot-detail", args=[clinic.id, old.id])
+    assert client.put(url, {"is_active": True}).json()["is_active"] is True
+    client.delete(url)
+    make_slot(clinic=clinic, start=time(10), end=time(11))
+    assert client.put(url, {"is_active": True}).status_code == 409

@@ -1,3 +1,4 @@
+import json
 from datetime import time
 
 import pytest
@@ -6,6 +7,8 @@ from django.urls import reverse
 from clinic.models import MemberStatus
 from clinic.tests.factories import make_clinic, make_member
 from doctors.models import DoctorAvailability, DoctorLeave
+from doctors.selectors import listed_doctors, with_clinics
+from doctors.serializers import DoctorListSerializer
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from users.models import RoleId
 from users.tests.factories import make_user
@@ -106,6 +109,15 @@ def test_filter_by_clinic_ignores_inactive_membership(api_client, doctor):
     old = make_clinic()
     make_member(clinic=old, user=doctor.user, status=MemberStatus.INACTIVE)
     assert api_client.get(reverse("doctors:list"), {"clinic": old.id}).json() == []
+
+
+def test_doctor_list_fast_path_matches_the_serializer(api_client, doctor):
+    second = make_doctor(specialty="dermatology", first_visit_fee=1234.5, offers_video_consultation=False)
+    make_member(clinic=make_clinic(name="Another"), user=second.user, department="")
+    expected = DoctorListSerializer(with_clinics(listed_doctors()), many=True).data
+    assert api_client.get(reverse("doctors:list")).json() == json.loads(json.dumps(expected, default=str))
+    page = api_client.get(reverse("doctors:list"), {"limit": 1, "offset": 1}).json()
+    assert page["count"] == 2 and page["results"] == json.loads(json.dumps(expected[1:], default=str))
 
 
 @pytest.mark.parametrize("doctors", [5, 50])

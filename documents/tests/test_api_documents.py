@@ -1,4 +1,7 @@
 import hashlib
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -13,6 +16,7 @@ from documents.services import document_open
 from documents.tests.factories import PDF_BYTES, jpeg_bytes, make_consent, make_document, pdf_upload, png_bytes
 from users.models import RoleId
 from users.tests.factories import make_user
+from users.tests.live import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +328,25 @@ def test_access_log_is_read_only_in_the_admin(client, patient, document):
     assert client.get(reverse("admin:documents_documentaccesslog_add")).status_code == 403
     log = DocumentAccessLog.objects.get()
     assert (log.ip_address, log.action) == ("1.1.1.1", "view")
+
+
+def test_s3_bucket_is_a_documented_private_setting():
+    env = {
+        **os.environ,
+        "DOCUMENTS_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+        "DOCUMENTS_S3_BUCKET": "quickcare-documents",
+        "DOCUMENTS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+    }
+    script = (
+        "from documents.models import document_storage; s = document_storage(); "
+        "print(type(s).__name__, s.bucket_name, s.default_acl, s.querystring_auth, s.endpoint_url)"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split()[-5:] == ["S3Storage", "quickcare-documents", "None", "True", "http://127.0.0.1:9000"]
