@@ -17,6 +17,7 @@ def _test_settings(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_BACKEND = "users.sms.MemorySMSBackend"
     settings.MASTER_OTP = ""
+    settings.PUBLIC_CACHE_SECONDS = 0  # tests see every write at once; the cache has its own tests
     MemorySMSBackend.outbox.clear()
     uses_db = _uses_db(request)
     if uses_db:

@@ -223,6 +223,10 @@ SMS_HTTP_SENDER = config("SMS_HTTP_SENDER", default="QCKCRE")
 SMS_HTTP_TIMEOUT_SECONDS = config("SMS_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
 SMS_FILE_PATH = config("SMS_FILE_PATH", default="")  # users.sms.FileSMSBackend (staging/tests only)
 
+# Seconds the public doctor and clinic directories are served from the shared cache (0 = off). An edit to a doctor
+# or clinic may take this long to show there; free slots and bookings are never cached.
+PUBLIC_CACHE_SECONDS = config("PUBLIC_CACHE_SECONDS", default=30, cast=int)
+
 # How far ahead patients may book, in days (0 = no limit).
 BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=0, cast=int)
 

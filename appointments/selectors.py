@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from doctors.models import DoctorLeave, DoctorProfile, Weekday
+from doctors.models import DoctorLeave, Weekday
 from doctors.selectors import bookable_windows
 
 from .models import ACTIVE_STATUSES, Appointment
@@ -77,10 +77,10 @@ def clinic_now() -> datetime:
     return timezone.localtime()  # settings.TIME_ZONE, Asia/Kolkata by default
 
 
-def slot_inputs(*, doctor: DoctorProfile, on: date, clinic_id=None) -> tuple[list[Window], list[Leave], list[time]]:
+def slot_inputs(*, doctor_id: int, on: date, clinic_id=None) -> tuple[list[Window], list[Leave], list[time]]:
     """The three queries behind free slots and booking: that weekday's windows, leaves covering the day, and the
     times already held by active appointments (at any clinic: a doctor is in one place at a time)."""
-    windows = bookable_windows(doctor=doctor).filter(day=Weekday.of(on))
+    windows = bookable_windows(doctor_id=doctor_id).filter(day=Weekday.of(on))
     if clinic_id is not None:
         windows = windows.filter(clinic_id=clinic_id)
     window_rows = [
@@ -90,11 +90,11 @@ def slot_inputs(*, doctor: DoctorProfile, on: date, clinic_id=None) -> tuple[lis
     leaves = [
         Leave(start, end, clinic)
         for start, end, clinic in DoctorLeave.objects.filter(
-            doctor=doctor, start_date__lte=on, end_date__gte=on
+            doctor_id=doctor_id, start_date__lte=on, end_date__gte=on
         ).values_list("start_date", "end_date", "clinic_id")
     ]
     booked = list(
-        Appointment.objects.filter(doctor=doctor, appointment_date=on, status__in=ACTIVE_STATUSES).values_list(
+        Appointment.objects.filter(doctor_id=doctor_id, appointment_date=on, status__in=ACTIVE_STATUSES).values_list(
             "appointment_time", flat=True
         )
     )
@@ -107,9 +107,9 @@ def beyond_horizon(on: date, now: datetime) -> bool:
     return bool(days) and on > now.date() + timedelta(days=days)
 
 
-def doctor_free_slots(*, doctor: DoctorProfile, on: date, clinic_id=None, now: datetime | None = None) -> list[time]:
+def doctor_free_slots(*, doctor_id: int, on: date, clinic_id=None, now: datetime | None = None) -> list[time]:
     now = now or clinic_now()
     if beyond_horizon(on, now):
         return []
-    windows, leaves, booked = slot_inputs(doctor=doctor, on=on, clinic_id=clinic_id)
+    windows, leaves, booked = slot_inputs(doctor_id=doctor_id, on=on, clinic_id=clinic_id)
     return free_slots(windows=windows, leaves=leaves, booked=booked, on=on, now=now)

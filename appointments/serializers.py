@@ -1,10 +1,11 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
 from doctors.models import DoctorProfile
 from users.serializers import UserBriefSerializer
 
-from .models import Appointment, AppointmentMode, AppointmentStatus, AppointmentType
+from .models import AppointmentMode, AppointmentStatus, AppointmentType
 
 
 class _DoctorUserSerializer(serializers.Serializer):
@@ -25,36 +26,42 @@ class AppointmentClinicSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "city"]
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
-    doctor = AppointmentDoctorSerializer(read_only=True)
-    clinic = AppointmentClinicSerializer(read_only=True)
+class AppointmentSerializer(serializers.Serializer):
+    """Appointment lists are hot: plain declared fields (a ModelSerializer introspects the model each time it is
+    built) and nested objects built as dicts (the two serializers above document their shape)."""
 
-    class Meta:
-        model = Appointment
-        fields = [
-            "id",
-            "doctor",
-            "clinic",
-            "appointment_date",
-            "appointment_time",
-            "appointment_type",
-            "status",
-            "mode",
-            "notes",
-            "fee_charged",
-            "created_at",
-        ]
-        read_only_fields = fields
+    id = serializers.IntegerField(read_only=True)
+    doctor = serializers.SerializerMethodField()
+    clinic = serializers.SerializerMethodField()
+    appointment_date = serializers.DateField(read_only=True)
+    appointment_time = serializers.TimeField(read_only=True)
+    appointment_type = serializers.ChoiceField(choices=AppointmentType.choices, read_only=True)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, read_only=True)
+    mode = serializers.ChoiceField(choices=AppointmentMode.choices, read_only=True)
+    notes = serializers.CharField(read_only=True)
+    fee_charged = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    @extend_schema_field(AppointmentDoctorSerializer)
+    def get_doctor(self, appointment) -> dict:
+        doctor = appointment.doctor
+        return {"id": doctor.id, "user": {"name": doctor.user.name}, "specialty": doctor.specialty}
+
+    @extend_schema_field(AppointmentClinicSerializer)
+    def get_clinic(self, appointment) -> dict:
+        clinic = appointment.clinic
+        return {"id": str(clinic.id), "name": clinic.name, "city": clinic.city}
 
 
 class DoctorAppointmentSerializer(AppointmentSerializer):
     """The doctor's view also says who the patient is."""
 
-    patient = UserBriefSerializer(read_only=True)
+    patient = serializers.SerializerMethodField()
 
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "patient"]
-        read_only_fields = fields
+    @extend_schema_field(UserBriefSerializer)
+    def get_patient(self, appointment) -> dict:
+        patient = appointment.patient
+        return {"id": str(patient.id), "name": patient.name, "contact": int(patient.contact)}
 
 
 class BookingSerializer(serializers.Serializer):

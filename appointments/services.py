@@ -55,7 +55,7 @@ def appointment_book(
         raise ValidationError("That time has already passed. Please pick a future slot.")
     if beyond_horizon(on, now):
         raise ValidationError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
-    windows, leaves, booked = slot_inputs(doctor=doctor, on=on, clinic_id=getattr(clinic, "pk", None))
+    windows, leaves, booked = slot_inputs(doctor_id=doctor.pk, on=on, clinic_id=getattr(clinic, "pk", None))
     window = next((w for w in windows if at in w.grid()), None)
     if window is None:
         raise ValidationError("The doctor does not see patients at that time. Pick one of the available slots.")

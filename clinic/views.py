@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from QuickCare.caching import PublicCacheMixin
 from QuickCare.pagination import OptionalLimitOffsetPagination
 from users.permissions import IsClinicOwner, IsClinicStaff
 from users.views import PartialPutMixin
@@ -53,7 +54,7 @@ class ClinicOnboardingView(APIView):
         return Response(ClinicOnboardingResponseSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class PublicClinicListView(generics.ListAPIView):
+class PublicClinicListView(PublicCacheMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicClinicSerializer
     filter_backends = [DjangoFilterBackend]

@@ -86,7 +86,9 @@ def doctor_cards(rows: list[dict]) -> list[dict]:
     ]
 
 
-def bookable_windows(*, doctor: DoctorProfile) -> QuerySet[DoctorAvailability]:
+def bookable_windows(*, doctor_id: int) -> QuerySet[DoctorAvailability]:
     """A window counts only while it is active and its doctor is an active member of its (active) clinic."""
-    membership = active_doctor_memberships().filter(user_id=doctor.user_id, clinic_id=OuterRef("clinic_id"))
-    return doctor.availability.filter(Exists(membership), is_active=True)
+    membership = active_doctor_memberships().filter(
+        user_id=OuterRef("doctor__user_id"), clinic_id=OuterRef("clinic_id")
+    )
+    return DoctorAvailability.objects.filter(Exists(membership), doctor_id=doctor_id, is_active=True)

@@ -8,6 +8,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from QuickCare.caching import PublicCacheMixin
 from QuickCare.pagination import OptionalLimitOffsetPagination
 from users.permissions import IsDoctor
 from users.views import PartialPutMixin
@@ -30,7 +31,7 @@ def my_doctor_profile(user) -> DoctorProfile:
     return profile
 
 
-class DoctorListView(generics.ListAPIView):
+class DoctorListView(PublicCacheMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = DoctorListSerializer  # the documented shape; doctor_cards builds the same, faster
     filter_backends = [DjangoFilterBackend]
@@ -48,7 +49,7 @@ class DoctorListView(generics.ListAPIView):
         return Response(doctor_cards(list(rows)))
 
 
-class DoctorDetailView(generics.RetrieveAPIView):
+class DoctorDetailView(PublicCacheMixin, generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = DoctorDetailSerializer
 
@@ -84,7 +85,7 @@ class _DoctorWindows:
         if getattr(self, "swagger_fake_view", False):
             return DoctorAvailability.objects.none()
         if self.request.method == "GET":
-            return bookable_windows(doctor=self.doctor).select_related("clinic").order_by(DAY_ORDER, "start_time")
+            return bookable_windows(doctor_id=self.doctor.pk).select_related("clinic").order_by(DAY_ORDER, "start_time")
         return self.doctor.availability.select_related("clinic")
 
 

@@ -2,11 +2,13 @@ import json
 from datetime import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import MemberStatus
 from clinic.tests.factories import make_clinic, make_member
-from doctors.models import DoctorAvailability, DoctorLeave
+from doctors.models import DoctorAvailability, DoctorLeave, DoctorProfile
 from doctors.selectors import listed_doctors, with_clinics
 from doctors.serializers import DoctorListSerializer
 from doctors.tests.factories import make_doctor, make_window, next_weekday
@@ -324,3 +326,29 @@ def test_leaves_are_private_to_the_doctor(auth_client, doctor, clinic, patient):
     assert colleague.delete(reverse("doctors:leave-detail", args=[leave.id])).status_code == 404
     assert auth_client(patient).get(reverse("doctors:leave-list")).status_code == 403
     assert DoctorLeave.objects.filter(pk=leave.id).exists()
+
+
+def test_public_directory_is_cached_for_the_configured_time(api_client, doctor, settings):
+    settings.PUBLIC_CACHE_SECONDS = 30
+    first = api_client.get(reverse("doctors:list"))
+    with CaptureQueriesContext(connection) as queries:
+        again = api_client.get(reverse("doctors:list"))
+    assert again.status_code == 200 and again.json() == first.json()
+    # No query for doctors at all; only the database cache's own lookup when REDIS_URL is unset.
+    assert all("quickcare_cache" in q["sql"] for q in queries.captured_queries)
+    DoctorProfile.objects.filter(pk=doctor.pk).update(qualification="MBBS")
+    assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS, MD"  # still cached
+    assert api_client.get(reverse("doctors:list"), {"specialty": "cardiology"}).json()[0]["qualification"] == "MBBS"
+    settings.PUBLIC_CACHE_SECONDS = 0
+    assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS"
+
+
+def test_free_slots_are_never_cached(api_client, doctor, settings, auth_client, patient):
+    settings.PUBLIC_CACHE_SECONDS = 30
+    make_window(doctor=doctor)
+    monday = next_weekday(0)
+    url = reverse("free-slots", args=[doctor.id])
+    before = api_client.get(url, {"date": monday.isoformat()}).json()["available_slots"]
+    body = {"doctor": doctor.id, "appointment_date": monday.isoformat(), "appointment_time": before[0]}
+    assert auth_client(patient).post(reverse("appointments:my-list"), body).status_code == 201
+    assert api_client.get(url, {"date": monday.isoformat()}).json()["available_slots"] == before[1:]

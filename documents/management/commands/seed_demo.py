@@ -124,7 +124,7 @@ class Command(BaseCommand):
         for i, patient in enumerate(patients):
             if not Appointment.objects.filter(patient=patient).exists():
                 doctor = doctors[i % len(doctors)]
-                free = doctor_free_slots(doctor=doctor, on=next_monday)
+                free = doctor_free_slots(doctor_id=doctor.pk, on=next_monday)
                 if free:
                     appointment_book(patient=patient, doctor=doctor, on=next_monday, at=free[0])
 
