@@ -64,6 +64,63 @@ class DoctorAppointmentSerializer(AppointmentSerializer):
         return {"id": str(patient.id), "name": patient.name, "contact": int(patient.contact)}
 
 
+# The same JSON from `.values(*LIST_COLUMNS)` rows, for the lists (RowsListMixin); DRF's own fields format values.
+LIST_COLUMNS = (
+    "id",
+    "doctor_id",
+    "doctor__user__name",
+    "doctor__specialty",
+    "clinic_id",
+    "clinic__name",
+    "clinic__city",
+    "appointment_date",
+    "appointment_time",
+    "appointment_type",
+    "status",
+    "mode",
+    "notes",
+    "fee_charged",
+    "created_at",
+)
+DOCTOR_LIST_COLUMNS = (*LIST_COLUMNS, "patient_id", "patient__name", "patient__contact")
+_FORMAT = {
+    name: AppointmentSerializer._declared_fields[name]
+    for name in ("appointment_date", "appointment_time", "fee_charged", "created_at")
+}
+
+
+def appointment_rows_json(rows: list[dict]) -> list[dict]:
+    result = []
+    for row in rows:
+        item = {
+            "id": row["id"],
+            "doctor": {
+                "id": row["doctor_id"],
+                "user": {"name": row["doctor__user__name"]},
+                "specialty": row["doctor__specialty"],
+            },
+            "clinic": {"id": str(row["clinic_id"]), "name": row["clinic__name"], "city": row["clinic__city"]},
+            "appointment_date": None,
+            "appointment_time": None,
+            "appointment_type": row["appointment_type"],
+            "status": row["status"],
+            "mode": row["mode"],
+            "notes": row["notes"],
+            "fee_charged": None,
+            "created_at": None,
+        }
+        for name, field in _FORMAT.items():
+            item[name] = field.to_representation(row[name])
+        if "patient_id" in row:
+            item["patient"] = {
+                "id": str(row["patient_id"]),
+                "name": row["patient__name"],
+                "contact": int(row["patient__contact"]),
+            }
+        result.append(item)
+    return result
+
+
 class BookingSerializer(serializers.Serializer):
     doctor = serializers.PrimaryKeyRelatedField(queryset=DoctorProfile.objects.all())
     appointment_date = serializers.DateField()

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doctors.models import DoctorProfile
+from QuickCare.lists import RowsListMixin
 from QuickCare.pagination import OptionalLimitOffsetPagination
 from users.permissions import IsDoctor, IsPatient
 
@@ -15,6 +16,8 @@ from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
 from .models import Appointment
 from .selectors import doctor_free_slots
 from .serializers import (
+    DOCTOR_LIST_COLUMNS,
+    LIST_COLUMNS,
     AppointmentSerializer,
     BookingSerializer,
     DoctorAppointmentSerializer,
@@ -22,6 +25,7 @@ from .serializers import (
     FreeSlotsQuerySerializer,
     FreeSlotsSerializer,
     PatientStatusSerializer,
+    appointment_rows_json,
 )
 
 
@@ -76,12 +80,16 @@ def _doctor_appointments(user):
     )
 
 
-class MyAppointmentListCreateView(generics.ListCreateAPIView):
+class MyAppointmentListCreateView(RowsListMixin, generics.ListCreateAPIView):
     permission_classes = [IsPatient]
     serializer_class = AppointmentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PatientAppointmentFilter
     pagination_class = OptionalLimitOffsetPagination
+    list_columns = LIST_COLUMNS
+
+    def rows_to_json(self, rows):
+        return appointment_rows_json(rows)
 
     def get_queryset(self):
         return _appointments().filter(patient_id=self.request.user.pk)
@@ -115,7 +123,7 @@ class _AppointmentDetail(generics.RetrieveAPIView):
         appointment = services.appointment_move(
             appointment=self.get_object(), to=body.validated_data["status"], actor=self.actor
         )
-        return Response(self.get_serializer(_appointments().get(pk=appointment.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=appointment.pk)).data)
 
 
 @extend_schema(methods=["PATCH"], request=PatientStatusSerializer, responses={200: AppointmentSerializer})
@@ -129,12 +137,16 @@ class MyAppointmentDetailView(_AppointmentDetail):
         return _appointments().filter(patient_id=self.request.user.pk)
 
 
-class DoctorAppointmentListView(generics.ListAPIView):
+class DoctorAppointmentListView(RowsListMixin, generics.ListAPIView):
     permission_classes = [IsDoctor]
     serializer_class = DoctorAppointmentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DoctorAppointmentFilter
     pagination_class = OptionalLimitOffsetPagination
+    list_columns = DOCTOR_LIST_COLUMNS
+
+    def rows_to_json(self, rows):
+        return appointment_rows_json(rows)
 
     def get_queryset(self):
         return _doctor_appointments(self.request.user)

@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from QuickCare.caching import PublicCacheMixin
+from QuickCare.lists import RowsListMixin
 from QuickCare.pagination import OptionalLimitOffsetPagination
 from users.permissions import IsDoctor
 from users.views import PartialPutMixin
@@ -31,22 +32,19 @@ def my_doctor_profile(user) -> DoctorProfile:
     return profile
 
 
-class DoctorListView(PublicCacheMixin, generics.ListAPIView):
+class DoctorListView(PublicCacheMixin, RowsListMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
-    serializer_class = DoctorListSerializer  # the documented shape; doctor_cards builds the same, faster
+    serializer_class = DoctorListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DoctorFilter
     pagination_class = OptionalLimitOffsetPagination
+    list_columns = CARD_FIELDS
 
     def get_queryset(self):
         return listed_doctors()
 
-    def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).values(*CARD_FIELDS)
-        page = self.paginate_queryset(rows)
-        if page is not None:
-            return self.get_paginated_response(doctor_cards(page))
-        return Response(doctor_cards(list(rows)))
+    def rows_to_json(self, rows):
+        return doctor_cards(rows)
 
 
 class DoctorDetailView(PublicCacheMixin, generics.RetrieveAPIView):

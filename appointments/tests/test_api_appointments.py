@@ -1,3 +1,4 @@
+import json
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -418,3 +419,19 @@ def test_optional_booking_horizon(api_client, auth_client, patient, doctor, sett
     assert response.status_code == 400
     assert response.json() == {"message": "Appointments can be booked at most 14 days ahead."}
     assert book(auth_client(patient), doctor, next_weekday(0)).status_code == 201
+
+
+def test_list_fast_paths_match_the_serializers(auth_client, patient, doctor, monday):
+    from appointments.serializers import AppointmentSerializer, DoctorAppointmentSerializer
+
+    make_appointment(doctor=doctor, on=monday, patient=patient, notes="Fever", status="confirmed")
+    make_appointment(
+        doctor=doctor, on=monday, at=time(9, 15), patient=patient, appointment_type="follow_up", fee_charged="300.50"
+    )
+    rows = Appointment.objects.select_related("doctor__user", "clinic", "patient")
+    mine = auth_client(patient).get(reverse("appointments:my-list")).json()
+    theirs = auth_client(doctor.user).get(reverse("appointments:doctor-list")).json()
+    assert mine == json.loads(json.dumps(AppointmentSerializer(rows, many=True).data, default=str))
+    assert theirs == json.loads(json.dumps(DoctorAppointmentSerializer(rows, many=True).data, default=str))
+    page = auth_client(patient).get(reverse("appointments:my-list"), {"limit": 1}).json()
+    assert page["count"] == 2 and page["results"] == mine[:1]
