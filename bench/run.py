@@ -55,7 +55,7 @@ def wrk(url: str, args, script: str = "report.lua", headers=(), env=None) -> dic
     ]
     for header in headers:
         command += ["-H", header]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True, env=env).stdout
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True, env=env, cwd=BENCH).stdout
     result = json.loads(output.strip().splitlines()[-1])
     result["rps"] = result["requests"] / result["seconds"]
     return result

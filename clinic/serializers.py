@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from QuickCare.serializers import TimeRangeMixin
 from users.fields import ContactField
 from users.serializers import UserBriefSerializer
 
@@ -8,7 +9,7 @@ from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
 PINCODE = {"invalid": "A PIN code has 6 digits."}
 
 
-class TimeSlotSerializer(serializers.ModelSerializer):
+class TimeSlotSerializer(TimeRangeMixin, serializers.ModelSerializer):
     day_name = serializers.CharField(read_only=True)
     day_of_week = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
     slot_duration_minutes = serializers.IntegerField(min_value=5, max_value=240)
@@ -28,13 +29,6 @@ class TimeSlotSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "day_name"]
         extra_kwargs = {"is_active": {"required": False}}
-
-    def validate(self, attrs):
-        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
-        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"end_time": ["The end time must be after the start time."]})
-        return attrs
 
 
 class ClinicSerializer(serializers.ModelSerializer):

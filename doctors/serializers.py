@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from clinic.models import Clinic
+from QuickCare.serializers import TimeRangeMixin
 from users.serializers import UserBriefSerializer
 
 from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
@@ -65,7 +66,7 @@ class MyDoctorProfileSerializer(serializers.ModelSerializer):
         extra_kwargs = {"biography": {"max_length": 5000}}
 
 
-class AvailabilitySerializer(serializers.ModelSerializer):
+class AvailabilitySerializer(TimeRangeMixin, serializers.ModelSerializer):
     clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.filter(is_active=True))
     clinic_name = serializers.CharField(source="clinic.name", read_only=True)
     day = serializers.ChoiceField(choices=Weekday.choices)
@@ -87,13 +88,6 @@ class AvailabilitySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "clinic_name"]
         extra_kwargs = {"is_active": {"required": False}}
-
-    def validate(self, attrs):
-        start = attrs.get("start_time", getattr(self.instance, "start_time", None))
-        end = attrs.get("end_time", getattr(self.instance, "end_time", None))
-        if start and end and end <= start:
-            raise serializers.ValidationError({"end_time": ["The end time must be after the start time."]})
-        return attrs
 
 
 class LeaveSerializer(serializers.ModelSerializer):

@@ -1,8 +1,6 @@
 """Double booking must be impossible under real concurrency, on both databases we support."""
 
 import os
-import subprocess
-import sys
 import threading
 from datetime import time
 
@@ -15,7 +13,7 @@ from appointments.tests.factories import make_appointment
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from QuickCare.exceptions import Conflict
 from users.tests.factories import make_user
-from users.tests.live import ROOT, call, free_port, manage, seed, wait_until_healthy
+from users.tests.live import DEV_SERVER, call, manage, seed, serving
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -111,17 +109,7 @@ def test_sqlite_dev_server_gives_one_201_to_twenty_concurrent_bookings(tmp_path)
     }
     manage("migrate", "--noinput", env=env)
     data = seed(SEED, env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_until_healthy(base)
+    with serving(DEV_SERVER, env) as base:
         booking = {
             "doctor": data["doctor"],
             "appointment_date": data["date"],
@@ -140,7 +128,4 @@ def test_sqlite_dev_server_gives_one_201_to_twenty_concurrent_bookings(tmp_path)
             thread.start()
         for thread in threads:
             thread.join(timeout=90)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert sorted(statuses) == [201] + [409] * 19

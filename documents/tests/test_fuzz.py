@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from users.tests.live import ROOT, free_port, manage, seed, wait_until_healthy
+from users.tests.live import GUNICORN, manage, seed, serving
 
 pytestmark = pytest.mark.fuzz
 
@@ -51,34 +51,24 @@ def test_schemathesis_finds_no_server_errors_or_contract_violations(tmp_path):
     }
     manage("migrate", "--noinput", env=env)
     tokens = seed(SEED, env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "QuickCare.wsgi:application", "-c", "gunicorn.conf.py"],
-        env={**env, "PORT": str(port), "WEB_CONCURRENCY": "3", "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log")},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     schemathesis = Path(sys.executable).with_name("schemathesis")
-    try:
-        wait_until_healthy(base)
+    server_env = {**env, "WEB_CONCURRENCY": "3", "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log")}
+    with serving(GUNICORN, server_env) as base:
+        command = [
+            str(schemathesis),
+            "run",
+            f"{base}/api/schema/",
+            "--checks",
+            CHECKS,
+            "-n",
+            EXAMPLES_PER_OPERATION,
+            "--seed",
+            "20261127",
+            "--no-color",
+        ]
         runs = {
             role: subprocess.Popen(
-                [
-                    str(schemathesis),
-                    "run",
-                    f"{base}/api/schema/",
-                    "--checks",
-                    CHECKS,
-                    "-H",
-                    f"Authorization: Bearer {token}",
-                    "-n",
-                    EXAMPLES_PER_OPERATION,
-                    "--seed",
-                    "20261127",
-                    "--no-color",
-                ],
+                [*command, "-H", f"Authorization: Bearer {token}"],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -87,8 +77,5 @@ def test_schemathesis_finds_no_server_errors_or_contract_violations(tmp_path):
             for role, token in tokens.items()
         }
         outputs = {role: run.communicate(timeout=600)[0] for role, run in runs.items()}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     failed = {role: output[-6000:] for role, output in outputs.items() if runs[role].returncode != 0}
     assert not failed, "\n\n".join(f"=== as {role} ===\n{text}" for role, text in failed.items())

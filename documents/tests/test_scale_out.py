@@ -6,8 +6,6 @@ Runs in the PostgreSQL leg of .ci/run (DATABASE_URL=postgres://..., REDIS_URL se
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
 from urllib.parse import urlsplit
 
@@ -20,7 +18,7 @@ from django.db import connection
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from documents.tests.factories import PDF_BYTES
-from users.tests.live import ROOT, call, free_port, manage, seed, wait_until_healthy
+from users.tests.live import GUNICORN, call, manage, seed, serving
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql" or not settings.REDIS_URL,
@@ -85,27 +83,8 @@ def two_servers(scale_out_db, tmp_path):
     manage("migrate", "--noinput", env=env)
     redis.Redis.from_url(redis_url).flushdb()
     data = seed(SEED, env)
-    servers, bases = [], []
-    for port in (free_port(), free_port()):
-        servers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "QuickCare.wsgi:application", "-c", "gunicorn.conf.py"],
-                env={**env, "PORT": str(port)},
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            wait_until_healthy(base)
-        yield bases, data, tmp_path / "sms.jsonl"
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=30)
+    with serving(GUNICORN, env) as a, serving(GUNICORN, env) as b:
+        yield (a, b), data, tmp_path / "sms.jsonl"
 
 
 def test_two_instances_share_state(two_servers):

@@ -7,6 +7,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +57,26 @@ def wait_until_healthy(base: str, seconds: float = 30) -> None:
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{base} did not become healthy within {seconds}s")
+
+
+GUNICORN = [sys.executable, "-m", "gunicorn", "QuickCare.wsgi:application", "-c", "gunicorn.conf.py"]
+DEV_SERVER = [sys.executable, "manage.py", "runserver", "--noreload"]
+
+
+@contextmanager
+def serving(command: list[str], env: dict):
+    """Start the project (gunicorn, or the dev server) on a free port with `env`; yield its base URL once healthy;
+    stop it afterwards."""
+    port = free_port()
+    if command == DEV_SERVER:
+        command = [*command, f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        command, env={**env, "PORT": str(port)}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(base)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
