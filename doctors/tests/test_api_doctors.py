@@ -352,3 +352,12 @@ def test_free_slots_are_never_cached(api_client, doctor, settings, auth_client, 
     body = {"doctor": doctor.id, "appointment_date": monday.isoformat(), "appointment_time": before[0]}
     assert auth_client(patient).post(reverse("appointments:my-list"), body).status_code == 201
     assert api_client.get(url, {"date": monday.isoformat()}).json()["available_slots"] == before[1:]
+
+
+def test_closed_clinic_hides_hours_and_slots(api_client, doctor, clinic):
+    make_window(doctor=doctor)
+    clinic.is_active = False
+    clinic.save()
+    assert api_client.get(reverse("doctors:availability-list", args=[doctor.id])).json() == []
+    slots = api_client.get(reverse("free-slots", args=[doctor.id]), {"date": next_weekday(0).isoformat()})
+    assert slots.json()["available_slots"] == []
