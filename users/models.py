@@ -126,6 +126,20 @@ class PatientMedicalProfile(models.Model):
         return f"Medical profile of {self.user}"
 
 
+# What a patient edits of their medical profile (step 3 and /api/users/me/medical-profile/).
+MEDICAL_FIELDS = (
+    "allergies",
+    "chronic_conditions",
+    "current_medications",
+    "past_surgeries",
+    "family_history",
+    "height_cm",
+    "weight_kg",
+    "emergency_contact_name",
+    "emergency_contact_number",
+)
+
+
 class AddressType(models.TextChoices):
     HOME = "home"
     WORK = "work"

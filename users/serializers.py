@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from .fields import ContactField
-from .models import BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
+from .models import MEDICAL_FIELDS, BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
 
 TEXT_MAX = 2000  # free-text medical fields
 
@@ -115,18 +115,7 @@ class MedicalProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PatientMedicalProfile
-        fields = [
-            "allergies",
-            "chronic_conditions",
-            "current_medications",
-            "past_surgeries",
-            "family_history",
-            "height_cm",
-            "weight_kg",
-            "emergency_contact_name",
-            "emergency_contact_number",
-            "updated_at",
-        ]
+        fields = [*MEDICAL_FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
         extra_kwargs = {f: {"max_length": TEXT_MAX} for f in fields[:5]}
 

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from QuickCare.exceptions import Conflict, ServiceUnavailable
 
-from .models import PatientMedicalProfile, PendingRegistration, RoleId, User, UserAddress
+from .models import MEDICAL_FIELDS, PatientMedicalProfile, PendingRegistration, RoleId, User, UserAddress
 from .sms import SMSError, get_sms_backend
 
 ALREADY_REGISTERED = "This contact number is already registered. Please log in instead."
@@ -135,17 +135,6 @@ ADDRESS_FIELDS = {
     "pincode": "pincode",
     "landmark": "landmark",
 }
-MEDICAL_FIELDS = (
-    "allergies",
-    "chronic_conditions",
-    "current_medications",
-    "past_surgeries",
-    "family_history",
-    "height_cm",
-    "weight_kg",
-    "emergency_contact_name",
-    "emergency_contact_number",
-)
 
 
 @transaction.atomic
