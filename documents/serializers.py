@@ -5,7 +5,7 @@ from rest_framework import serializers
 from appointments.models import Appointment
 from doctors.models import Specialty
 
-from .models import Document, DocumentAccessLog, DocumentConsent, DocumentType
+from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
 from .services import CONSENT_ACTIONS
 
 
@@ -71,12 +71,17 @@ class ConsentRequestSerializer(serializers.Serializer):
 class ConsentSerializer(serializers.ModelSerializer):
     """The doctor's answer to a request: the spec's shape."""
 
-    status = serializers.CharField(source="effective_status", read_only=True)
+    status = serializers.SerializerMethodField()
 
     class Meta:
         model = DocumentConsent
         fields = ["id", "document", "doctor", "status", "purpose", "expires_at", "requested_at", "actioned_at"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ConsentStatus.choices))
+    def get_status(self, consent) -> str:
+        # Lists annotate `effective_status` ("expired" once past expires_at); a fresh request is simply pending.
+        return getattr(consent, "effective_status", consent.status)
 
 
 class _RequestingDoctorSerializer(serializers.Serializer):

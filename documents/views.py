@@ -124,7 +124,6 @@ class ConsentRequestView(APIView):
             purpose=body.validated_data["purpose"],
             expires_at=body.validated_data.get("expires_at"),
         )
-        consent.effective_status = consent.status
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
 
 

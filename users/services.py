@@ -14,6 +14,7 @@ from QuickCare.exceptions import Conflict, ServiceUnavailable
 
 from .models import MEDICAL_FIELDS, PatientMedicalProfile, PendingRegistration, RoleId, User, UserAddress
 from .sms import SMSError, get_sms_backend
+from .throttles import ContactThrottle
 
 ALREADY_REGISTERED = "This contact number is already registered. Please log in instead."
 
@@ -25,9 +26,14 @@ def tokens_for(user: User) -> dict:
 
 @transaction.atomic
 def registration_start(*, contact: str, name: str, password: str, role: int) -> PendingRegistration:
-    """Onboarding step 1: remember who registers and text them a fresh OTP. A failed send keeps nothing."""
+    """Onboarding step 1: remember who registers and text them a fresh OTP. A failed send keeps nothing.
+
+    A registered number gets its 409 before any limit or cooldown is looked at; only sent OTPs count against the
+    per-number limit."""
     if User.objects.filter(contact=contact).exists():
         raise Conflict(ALREADY_REGISTERED)
+    sends = ContactThrottle("otp_send_contact")
+    sends.check(contact)
     now = timezone.now()
     pending = PendingRegistration.objects.select_for_update().filter(contact=contact).first()
     if pending is not None:
@@ -54,6 +60,7 @@ def registration_start(*, contact: str, name: str, password: str, role: int) -> 
         )
     except SMSError as exc:
         raise ServiceUnavailable(f"We could not send the OTP: {exc} Please try again later.") from exc
+    sends.record(contact)
     return pending
 
 

@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from QuickCare.exceptions import Conflict
 from QuickCare.pagination import OptionalLimitOffsetPagination
 
 from . import services
@@ -82,13 +81,9 @@ class _RegistrationStartView(APIView):
         serializer = RegistrationStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if User.objects.filter(contact=data["contact"]).exists():  # 409 whatever the timing, before any limit
-            raise Conflict(services.ALREADY_REGISTERED)
-        ContactThrottle("otp_send_contact").check(data["contact"])
         services.registration_start(
             contact=data["contact"], name=data["name"], password=data["password"], role=self.role
         )
-        ContactThrottle("otp_send_contact").record(data["contact"])
         return Response(
             {
                 "message": "OTP sent to your contact number. Please verify to complete registration.",
