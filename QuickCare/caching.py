@@ -1,4 +1,5 @@
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -8,21 +9,28 @@ from django.http import HttpResponse
 class PublicCacheMixin:
     """For public GETs whose answer is the same for every caller (the doctor and clinic directories).
 
-    The rendered JSON is kept in the shared cache for settings.PUBLIC_CACHE_SECONDS (0 turns it off), keyed by the
-    full path with its query string, so the directory may lag an edit by that long. Free slots, bookings and anything
-    personal are never cached.
+    The rendered JSON is kept in the shared cache, keyed by the full path with its query string, and is fresh for
+    settings.PUBLIC_CACHE_SECONDS (0 turns it off). An entry is kept for as long again after that: the first request
+    to find it stale takes a short lock (`cache.add`) and rebuilds it while every other request is still answered
+    from the stale copy, so an expiry costs one rebuild instead of one per worker that misses at that moment. The
+    directory may therefore lag an edit by PUBLIC_CACHE_SECONDS plus one rebuild (twice that if a rebuild fails).
+    Free slots, bookings and anything personal are never cached.
     """
 
     def _public_cache_key(self, request) -> str | None:
         if request.method != "GET" or not settings.PUBLIC_CACHE_SECONDS:
             return None
-        return "public:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        return "public:v2:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
 
     def get(self, request, *args, **kwargs):
         key = self._public_cache_key(request)
-        body = cache.get(key) if key else None
-        if body is not None:
-            return HttpResponse(body, content_type="application/json")
+        entry = cache.get(key) if key else None
+        if entry is not None:
+            fresh_until, body = entry
+            # The lock lasts one freshness period: longer than any rebuild, and gone before the rebuilt entry goes
+            # stale in turn.
+            if time.time() < fresh_until or not cache.add(f"{key}:rebuild", 1, settings.PUBLIC_CACHE_SECONDS):
+                return HttpResponse(body, content_type="application/json")
         return super().get(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -30,5 +38,6 @@ class PublicCacheMixin:
         key = self._public_cache_key(request)
         if key and response.status_code == 200 and hasattr(response, "render"):
             response.render()
-            cache.set(key, response.content, settings.PUBLIC_CACHE_SECONDS)
+            seconds = settings.PUBLIC_CACHE_SECONDS
+            cache.set(key, (time.time() + seconds, response.content), 2 * seconds)
         return response

@@ -2,9 +2,12 @@ import json
 from datetime import time
 
 import pytest
+import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import MemberStatus
 from clinic.tests.factories import make_clinic, make_member
@@ -341,6 +344,30 @@ def test_public_directory_is_cached_for_the_configured_time(api_client, doctor, 
     assert api_client.get(reverse("doctors:list"), {"specialty": "cardiology"}).json()[0]["qualification"] == "MBBS"
     settings.PUBLIC_CACHE_SECONDS = 0
     assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS"
+
+
+def test_stale_directory_entry_is_rebuilt_by_the_first_request_after_expiry(api_client, doctor, settings):
+    settings.PUBLIC_CACHE_SECONDS = 30
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        api_client.get(reverse("doctors:list"))
+        DoctorProfile.objects.filter(pk=doctor.pk).update(qualification="MBBS")
+        clock.shift(29)
+        assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS, MD"
+        clock.shift(2)
+        assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS"
+
+
+def test_stale_directory_entry_is_served_while_another_request_rebuilds_it(api_client, doctor, settings, monkeypatch):
+    settings.PUBLIC_CACHE_SECONDS = 30
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        api_client.get(reverse("doctors:list"))
+        DoctorProfile.objects.filter(pk=doctor.pk).update(qualification="MBBS")
+        clock.shift(31)
+        monkeypatch.setattr(cache, "add", lambda *args, **kwargs: False)  # the rebuild lock is someone else's
+        with CaptureQueriesContext(connection) as queries:
+            stale = api_client.get(reverse("doctors:list"))
+        assert stale.status_code == 200 and stale.json()[0]["qualification"] == "MBBS, MD"
+        assert all("quickcare_cache" in q["sql"] for q in queries.captured_queries)  # no doctor query
 
 
 def test_free_slots_are_never_cached(api_client, doctor, settings, auth_client, patient):
