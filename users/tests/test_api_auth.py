@@ -124,6 +124,17 @@ def test_password_change_revokes_refresh_tokens(api_client, auth_client, patient
     assert login(api_client, patient.contact, "NewSecurePass@123").status_code == 200
 
 
+def test_password_change_ends_access_tokens_at_once(api_client, patient):
+    access = login(api_client, patient.contact).json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.put(reverse("users:password-change"), {"password": "NewSecurePass@123"}).status_code == 200
+    refused = api_client.get(reverse("users:me"))
+    assert refused.status_code == 401 and refused.json() == {"message": "The user's password has been changed."}
+    access = login(api_client, patient.contact, "NewSecurePass@123").json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.get(reverse("users:me")).status_code == 200
+
+
 def test_password_change_checks_old_password_when_sent(auth_client, patient):
     response = auth_client(patient).put(
         reverse("users:password-change"), {"password": "NewSecurePass@123", "old_password": "wrong"}
