@@ -45,10 +45,13 @@ run: $(VENV)/.runtime .env
 # Tests need no .env: a throwaway signing key is supplied when none is set.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-insecure-secret-key-0123456789abcdefghij}"
 
+# DEBUG is off for every step, so the system checks (a public SECRET_KEY, MASTER_OTP) stop it before it serves.
+serve: export DEBUG = False
 serve: $(VENV)/.runtime .env
+	$(PY) manage.py check --deploy --fail-level ERROR
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	DEBUG=False $(VENV)/bin/gunicorn QuickCare.wsgi:application -c gunicorn.conf.py
+	$(VENV)/bin/gunicorn QuickCare.wsgi:application -c gunicorn.conf.py
 
 test: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m pytest -q

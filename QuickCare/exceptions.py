@@ -3,7 +3,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from django.http import Http404
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler
 
@@ -12,6 +13,12 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This conflicts with the current state."
     default_code = "conflict"
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is larger than this server accepts."
+    default_code = "too_large"
 
 
 class ServiceUnavailable(APIException):
@@ -23,6 +30,8 @@ class ServiceUnavailable(APIException):
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))  # model full_clean() errors
+    elif isinstance(exc, Http404):
+        exc = NotFound("Not found.")  # get_object_or_404's text names the model ("No UserAddress matches ...")
     response = exception_handler(exc, context)  # DRF's: keeps rollback, WWW-Authenticate and Retry-After
     if response is None:
         return None  # unexpected errors stay 500

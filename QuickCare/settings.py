@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "QuickCare.middleware.RequestLogMiddleware",
+    "QuickCare.uploads.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # the admin's static files, without a separate web server
     "corsheaders.middleware.CorsMiddleware",
@@ -126,6 +127,11 @@ if STORAGES["documents"]["BACKEND"] == "storages.backends.s3.S3Storage":
         "file_overwrite": False,
     }
 DOCUMENT_MAX_UPLOAD_BYTES = config("DOCUMENT_MAX_UPLOAD_MB", default=10, cast=int) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "QuickCare.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DOCUMENT_CONSENT_DEFAULT_DAYS = config("DOCUMENT_CONSENT_DEFAULT_DAYS", default=30, cast=int)
 DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=int)  # 0 = no maximum
 
@@ -137,7 +143,7 @@ MEDIA_URL = None
 
 # --- CORS (the web frontend) ----------------------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = config("CORS_ALLOWED_ORIGINS", default="", cast=Csv())
-CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["Retry-After", "Content-Disposition", "X-Request-ID", "X-List-Truncated"]
 
 # --- Production hardening (all off by default for `make run`; the .env.example "production" block turns them on) ---
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto: trust it to say the request was HTTPS.
@@ -164,6 +170,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "QuickCare.exceptions.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "QuickCare.pagination.OptionalLimitOffsetPagination",
     "DEFAULT_THROTTLE_RATES": {
         # Per IP: generous, many patients share a mobile carrier's NAT address.
         "otp_send_ip": config("THROTTLE_OTP_SEND_PER_IP", default="100/hour"),
@@ -174,6 +181,10 @@ REST_FRAMEWORK = {
         "otp_verify_contact": config("THROTTLE_OTP_VERIFY_PER_CONTACT", default="20/hour"),
         "login_failed_contact": config("THROTTLE_LOGIN_FAILED_PER_CONTACT", default="10/15min"),
         "check_ip": config("THROTTLE_CHECK_PER_IP", default="300/hour"),
+        # Document uploads per user.
+        "upload_user": config("THROTTLE_UPLOAD_PER_USER", default="30/hour"),
+        # People an owner may add to their clinics per day (contract 2.0), across all their clinics.
+        "member_add_owner": f"{config('MEMBER_ADDS_PER_DAY', default=50, cast=int)}/day",
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Client IP for throttles and access logs: the socket address unless proxies we trust add X-Forwarded-For.
@@ -219,6 +230,8 @@ OTP_TTL_SECONDS = config("OTP_TTL_SECONDS", default=600, cast=int)
 OTP_MAX_ATTEMPTS = config("OTP_MAX_ATTEMPTS", default=5, cast=int)
 OTP_RESEND_COOLDOWN_SECONDS = config("OTP_RESEND_COOLDOWN_SECONDS", default=30, cast=int)
 MASTER_OTP = config("MASTER_OTP", default="")  # dev bypass; honoured only when DEBUG is true
+# Password change without the current password only this soon after a login (contract row 1.17).
+PASSWORD_CHANGE_FRESH_MINUTES = config("PASSWORD_CHANGE_FRESH_MINUTES", default=15, cast=int)
 SMS_BACKEND = config("SMS_BACKEND", default="users.sms.ConsoleSMSBackend")
 SMS_HTTP_URL = config("SMS_HTTP_URL", default="")
 SMS_HTTP_AUTH_KEY = config("SMS_HTTP_AUTH_KEY", default="")
@@ -230,8 +243,15 @@ SMS_FILE_PATH = config("SMS_FILE_PATH", default="")  # users.sms.FileSMSBackend 
 # or clinic may take this long to show there; free slots and bookings are never cached.
 PUBLIC_CACHE_SECONDS = config("PUBLIC_CACHE_SECONDS", default=30, cast=int)
 
-# How far ahead patients may book, in days (0 = no limit).
-BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=0, cast=int)
+# Most items an unpaged list answers (0 = no cap); more are reached with ?limit=&offset=.
+MAX_LIST_ITEMS = config("MAX_LIST_ITEMS", default=1000, cast=int)
+
+# Abuse limits (each 0 = no limit): how far ahead patients may book, in days; a patient's upcoming appointments;
+# days before a doctor may ask again for a document the patient refused; each patient's stored documents, in MB.
+BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=90, cast=int)
+MAX_ACTIVE_BOOKINGS_PER_PATIENT = config("MAX_ACTIVE_BOOKINGS_PER_PATIENT", default=10, cast=int)
+CONSENT_REREQUEST_DAYS = config("CONSENT_REREQUEST_DAYS", default=7, cast=int)
+DOCUMENT_QUOTA_BYTES = config("DOCUMENT_QUOTA_MB", default=500, cast=int) * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clinic.models import Clinic, ClinicMember, MemberRole, MemberStatus
 from doctors.models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
+from users.models import User
 
 from .models import ACTIVE_STATUSES, Appointment
 
@@ -87,9 +88,11 @@ WINDOWS_SQL = f"""
     SELECT w.clinic_id, w.start_time, w.end_time, w.slot_duration_minutes, w.max_patients
     FROM {DoctorAvailability._meta.db_table} w
     JOIN {DoctorProfile._meta.db_table} d ON d.id = w.doctor_id
+    JOIN {User._meta.db_table} u ON u.id = d.user_id
     JOIN {Clinic._meta.db_table} c ON c.id = w.clinic_id
     JOIN {ClinicMember._meta.db_table} m ON m.clinic_id = w.clinic_id AND m.user_id = d.user_id
     WHERE w.doctor_id = %s AND w.day = %s AND w.is_active AND c.is_active AND m.status = %s AND m.member_role = %s
+      AND u.is_active AND d.listed_at IS NOT NULL
 """
 LEAVES_SQL = f"""
     SELECT start_date, end_date, clinic_id FROM {DoctorLeave._meta.db_table}

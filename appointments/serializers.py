@@ -4,6 +4,7 @@ from rest_framework import serializers
 from clinic.models import Clinic
 from doctors.models import DoctorProfile
 from users.serializers import UserBriefSerializer
+from users.validators import contact_as_int
 
 from .models import AppointmentMode, AppointmentStatus, AppointmentType
 
@@ -61,7 +62,7 @@ class DoctorAppointmentSerializer(AppointmentSerializer):
     @extend_schema_field(UserBriefSerializer)
     def get_patient(self, appointment) -> dict:
         patient = appointment.patient
-        return {"id": str(patient.id), "name": patient.name, "contact": int(patient.contact)}
+        return {"id": str(patient.id), "name": patient.name, "contact": contact_as_int(patient.contact)}
 
 
 # The same JSON from `.values(*LIST_COLUMNS)` rows, for the lists (RowsListMixin); DRF's own fields format values.
@@ -115,7 +116,7 @@ def appointment_rows_json(rows: list[dict]) -> list[dict]:
             item["patient"] = {
                 "id": str(row["patient_id"]),
                 "name": row["patient__name"],
-                "contact": int(row["patient__contact"]),
+                "contact": contact_as_int(row["patient__contact"]),
             }
         result.append(item)
     return result

@@ -8,8 +8,7 @@ from rest_framework.views import APIView
 
 from doctors.models import DoctorProfile
 from QuickCare.lists import RowsListMixin
-from QuickCare.pagination import OptionalLimitOffsetPagination
-from users.permissions import IsDoctor, IsPatient
+from users.permissions import HasOwnRecords, IsDoctor
 
 from . import services
 from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
@@ -58,14 +57,13 @@ class _AppointmentList(RowsListMixin):
     """The hot lists: JSON built from `.values()` rows (test-guarded to equal the serializers')."""
 
     filter_backends = [DjangoFilterBackend]
-    pagination_class = OptionalLimitOffsetPagination
 
     def rows_to_json(self, rows):
         return appointment_rows_json(rows)
 
 
 class MyAppointmentListCreateView(_AppointmentList, generics.ListCreateAPIView):
-    permission_classes = [IsPatient]
+    permission_classes = [HasOwnRecords]
     serializer_class = AppointmentSerializer
     filterset_class = PatientAppointmentFilter
     list_columns = LIST_COLUMNS
@@ -107,7 +105,7 @@ class _AppointmentDetail(generics.RetrieveAPIView):
 
 @extend_schema(methods=["PATCH"], request=PatientStatusSerializer, responses={200: AppointmentSerializer})
 class MyAppointmentDetailView(_AppointmentDetail):
-    permission_classes = [IsPatient]
+    permission_classes = [HasOwnRecords]
     serializer_class = AppointmentSerializer
     status_serializer = PatientStatusSerializer
     actor = services.PATIENT

@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -6,6 +8,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
+from users.sms import SMSError, get_sms_backend
+from users.throttles import ContactThrottle
 
 from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole, MemberStatus
 
@@ -17,6 +21,8 @@ ROLE_FOR_MEMBER = {
 # A user's single role follows their memberships only while it is one of these; an owner or admin keeps theirs.
 ROLES_FOLLOWING_MEMBERSHIP = {RoleId.PATIENT, *ROLE_FOR_MEMBER.values()}
 ROLE_PRECEDENCE = [MemberRole.DOCTOR, MemberRole.LAB_MEMBER, MemberRole.RECEPTIONIST]
+
+logger = logging.getLogger("quickcare.clinic")
 
 
 def _unique_slug(name: str) -> str:
@@ -85,6 +91,8 @@ def clinic_onboarding_complete(*, owner: User, time_slots: list[dict] = (), **fi
 def clinic_deactivate(*, clinic: Clinic) -> None:
     clinic.is_active = False
     clinic.save(update_fields=["is_active", "updated_at"])
+    for member in clinic.members.filter(status=MemberStatus.ACTIVE).select_related("user"):
+        sync_role(member.user)  # a membership of an inactive clinic no longer gives a role
 
 
 @transaction.atomic
@@ -99,21 +107,25 @@ def time_slot_save(*, clinic: Clinic, slot: ClinicTimeSlot | None = None, **fiel
     return slot
 
 
-def _sync_role(user: User) -> None:
-    """Give a patient (or a staff member) the role of their most senior active membership."""
+def sync_role(user: User) -> None:
+    """`roles` is derived (contract 2.0): the role of the person's most senior active membership at an active clinic,
+    else the role they registered with. An owner's or an administrator's role never follows memberships."""
     if user.roles_id not in ROLES_FOLLOWING_MEMBERSHIP:
         return
-    active = set(user.clinic_memberships.filter(status=MemberStatus.ACTIVE).values_list("member_role", flat=True))
-    for member_role in ROLE_PRECEDENCE:
-        if member_role in active:
-            if user.roles_id != ROLE_FOR_MEMBER[member_role]:
-                user.roles_id = ROLE_FOR_MEMBER[member_role]
-                user.save(update_fields=["roles", "updated_at"])
-            return
+    active = set(
+        user.clinic_memberships.filter(status=MemberStatus.ACTIVE, clinic__is_active=True).values_list(
+            "member_role", flat=True
+        )
+    )
+    role = next((ROLE_FOR_MEMBER[r] for r in ROLE_PRECEDENCE if r in active), user.registered_role_id)
+    if user.roles_id != role:
+        user.roles_id = role
+        user.save(update_fields=["roles", "updated_at"])
 
 
 def doctor_profile_ensure(*, user: User):
-    """The DoctorProfile a clinic creates when it adds a doctor (kept if they leave and come back).
+    """The DoctorProfile a clinic creates when it adds a doctor (kept if they leave and come back). It is not in the
+    directory until the doctor fills it in themselves (`doctors.services.doctor_profile_update`).
 
     `doctors` stands on `clinic` (it reads memberships everywhere), so this one reference back is looked up lazily
     instead of imported.
@@ -123,13 +135,32 @@ def doctor_profile_ensure(*, user: User):
 
 
 def _after_membership_change(member: ClinicMember) -> None:
-    if member.member_role == MemberRole.DOCTOR:
+    if member.member_role == MemberRole.DOCTOR and member.status == MemberStatus.ACTIVE:
         doctor_profile_ensure(user=member.user)
-    _sync_role(member.user)
+    sync_role(member.user)
+
+
+def _tell_added_person(*, member: ClinicMember) -> None:
+    """After commit: the person learns which clinic added them, as what, and how to leave (contract 2.0)."""
+    role = MemberRole(member.member_role).label.lower()
+    message = (
+        f"{member.clinic.name} added you on QuickCare as {role}. Not you, or not wanted? Open QuickCare > "
+        "Memberships and choose Leave."
+    )
+
+    def send():
+        try:
+            get_sms_backend().send(contact=member.user.contact, message=message)
+        except SMSError:
+            logger.warning("Could not tell member %s that they were added", member.pk)
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
 def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User, **details) -> ClinicMember:
+    adds = ContactThrottle("member_add_owner")
+    adds.check(added_by.pk)
     user = User.objects.filter(contact=contact, is_active=True).first()
     if user is None:
         raise NotFound(f"No QuickCare account uses {contact}. Ask them to register in the app first, then add them.")
@@ -156,6 +187,8 @@ def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User
     except IntegrityError:  # the same person added twice at once
         raise Conflict("This person is already an active member of this clinic.") from None
     _after_membership_change(member)
+    adds.record(added_by.pk)
+    _tell_added_person(member=member)
     return member
 
 
@@ -172,11 +205,13 @@ def member_update(*, member: ClinicMember, **fields) -> ClinicMember:
 
 @transaction.atomic
 def member_remove(*, member: ClinicMember) -> None:
-    """Soft remove: the row stays (history, re-adding) and the user's account is untouched."""
+    """Soft remove (by the owner, or the person leaving): the row stays for history and re-adding, and the person
+    gets back the role they had before."""
     if member.status == MemberStatus.INACTIVE:
         return
     member.status, member.left_at = MemberStatus.INACTIVE, timezone.localdate()
     member.save(update_fields=["status", "left_at"])
+    sync_role(member.user)
 
 
 def clinic_for_owner(*, user: User, clinic_id) -> Clinic:

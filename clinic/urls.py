@@ -9,6 +9,7 @@ urlpatterns = [
     path("onboarding/step2/", views.ClinicOnboardingView.as_view(), name="onboarding-alias"),
     path("public/", views.PublicClinicListView.as_view(), name="public-list"),
     path("my/memberships/", views.MyMembershipsView.as_view(), name="my-memberships"),
+    path("my/memberships/<uuid:member_id>/leave/", views.MyMembershipLeaveView.as_view(), name="my-membership-leave"),
     path("", views.MyClinicListCreateView.as_view(), name="list"),
     path("<uuid:pk>/", views.ClinicDetailView.as_view(), name="detail"),
     path("<uuid:clinic_id>/members/", views.MemberListCreateView.as_view(), name="member-list"),

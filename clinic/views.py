@@ -9,8 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
-from QuickCare.pagination import OptionalLimitOffsetPagination
-from users.permissions import IsClinicOwner, IsClinicStaff
+from users.permissions import HasOwnRecords, IsClinicOwner
 from users.views import PartialPutMixin
 
 from . import services
@@ -59,7 +58,6 @@ class PublicClinicListView(PublicCacheMixin, generics.ListAPIView):
     serializer_class = PublicClinicSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PublicClinicFilter
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return clinics_with_member_count()
@@ -68,7 +66,6 @@ class PublicClinicListView(PublicCacheMixin, generics.ListAPIView):
 class MyClinicListCreateView(generics.ListCreateAPIView):
     permission_classes = [IsClinicOwner]
     serializer_class = ClinicSerializer
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return clinics_with_member_count().filter(owner=self.request.user)
@@ -113,7 +110,6 @@ class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
     serializer_class = MemberSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = MemberFilter
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no clinic_id
@@ -176,9 +172,22 @@ class TimeSlotDetailView(_OwnedClinicMixin, PartialPutMixin, generics.RetrieveUp
 
 
 class MyMembershipsView(generics.ListAPIView):
-    permission_classes = [IsClinicStaff]
+    """Every membership the caller has or had, any role (contract 2.0: a patient sees who added them)."""
+
+    permission_classes = [HasOwnRecords]
     serializer_class = MembershipSerializer
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return self.request.user.clinic_memberships.select_related("clinic").order_by("-status", "joined_at")
+
+
+@extend_schema(request=None, responses={200: MembershipSerializer})
+class MyMembershipLeaveView(APIView):
+    """POST /api/clinics/my/memberships/<member_id>/leave/: the person ends a membership themselves."""
+
+    permission_classes = [HasOwnRecords]
+
+    def post(self, request, member_id):
+        member = get_object_or_404(request.user.clinic_memberships.select_related("clinic"), pk=member_id)
+        services.member_remove(member=member)
+        return Response(MembershipSerializer(member).data)

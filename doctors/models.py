@@ -47,6 +47,9 @@ class DoctorProfile(models.Model):
     )
     follow_up_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     offers_video_consultation = models.BooleanField(default=False)
+    # When the doctor first saved their own profile with a specialty (contract 2.0). Until then they are not in the
+    # public directory and cannot be booked: being added by an owner never publishes anyone.
+    listed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, QuerySet, When
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
+from users.validators import contact_as_int
 
 from .models import DoctorAvailability, DoctorProfile, Weekday
 
@@ -19,10 +20,14 @@ def active_doctor_memberships() -> QuerySet[ClinicMember]:
     )
 
 
+# A doctor is in the directory and bookable only with an active account and a profile they filled in themselves.
+PUBLISHED = {"listed_at__isnull": False, "user__is_active": True}
+
+
 def listed_doctors() -> QuerySet[DoctorProfile]:
-    """Doctors the public may see: active members of at least one active clinic."""
+    """Doctors the public may see: published, and active members of at least one active clinic."""
     return DoctorProfile.objects.filter(
-        Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id")))
+        Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id"))), **PUBLISHED
     ).order_by("id")
 
 
@@ -73,7 +78,11 @@ def doctor_cards(rows: list[dict]) -> list[dict]:
     return [
         {
             "id": row["id"],
-            "user": {"id": str(row["user_id"]), "name": row["user__name"], "contact": int(row["user__contact"])},
+            "user": {
+                "id": str(row["user_id"]),
+                "name": row["user__name"],
+                "contact": contact_as_int(row["user__contact"]),
+            },
             "specialty": row["specialty"],
             "qualification": row["qualification"],
             "experience_years": row["experience_years"],
@@ -87,13 +96,15 @@ def doctor_cards(rows: list[dict]) -> list[dict]:
 
 
 def bookable_windows(*, doctor_id: int) -> QuerySet[DoctorAvailability]:
-    """A window counts only while it is active and its doctor is an active member of its (active) clinic.
+    """A window counts only while it is active, its doctor is published (PUBLISHED) and an active member of its
+    (active) clinic.
 
     A plain join, not an EXISTS: one membership row per clinic and user (a unique constraint) means no duplicates,
     and this query is on the free-slot hot path, where the simpler SQL is cheaper to build and plan.
     """
     return DoctorAvailability.objects.filter(
         doctor_id=doctor_id,
+        **{f"doctor__{lookup}": value for lookup, value in PUBLISHED.items()},
         is_active=True,
         clinic__is_active=True,
         clinic__members__user_id=F("doctor__user_id"),

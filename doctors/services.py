@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
 from QuickCare.exceptions import Conflict
@@ -49,3 +50,15 @@ def leave_create(*, doctor: DoctorProfile, clinic=None, **fields) -> DoctorLeave
     if clinic is not None:
         _require_membership(doctor=doctor, clinic=clinic)
     return DoctorLeave.objects.create(doctor=doctor, clinic=clinic, **fields)
+
+
+@transaction.atomic
+def doctor_profile_update(*, profile: DoctorProfile, **fields) -> DoctorProfile:
+    """The doctor's own edit of their profile. The first save that leaves a specialty publishes them (contract
+    2.0): only the doctor, never the owner who added them, puts them in the directory."""
+    for field, value in fields.items():
+        setattr(profile, field, value)
+    if profile.listed_at is None and profile.specialty:
+        profile.listed_at = timezone.now()
+    profile.save()
+    return profile

@@ -10,7 +10,6 @@ from rest_framework.response import Response
 
 from QuickCare.caching import PublicCacheMixin
 from QuickCare.lists import RowsListMixin
-from QuickCare.pagination import OptionalLimitOffsetPagination
 from users.permissions import IsDoctor
 from users.views import PartialPutMixin
 
@@ -37,7 +36,6 @@ class DoctorListView(PublicCacheMixin, RowsListMixin, generics.ListAPIView):
     serializer_class = DoctorListSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DoctorFilter
-    pagination_class = OptionalLimitOffsetPagination
     list_columns = CARD_FIELDS
 
     def get_queryset(self):
@@ -61,6 +59,9 @@ class DoctorMeView(PartialPutMixin, generics.RetrieveUpdateAPIView):
 
     def get_object(self):
         return my_doctor_profile(self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.doctor_profile_update(profile=serializer.instance, **serializer.validated_data)
 
 
 class _DoctorWindows:
@@ -88,8 +89,6 @@ class _DoctorWindows:
 
 
 class AvailabilityListCreateView(_DoctorWindows, generics.ListCreateAPIView):
-    pagination_class = OptionalLimitOffsetPagination
-
     def perform_create(self, serializer):
         serializer.instance = services.availability_save(doctor=self.doctor, **serializer.validated_data)
 
@@ -126,7 +125,6 @@ class AvailabilityDetailView(_DoctorWindows, PartialPutMixin, generics.RetrieveU
 class MyLeaveListCreateView(generics.ListCreateAPIView):
     permission_classes = [IsDoctor]
     serializer_class = LeaveSerializer
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return my_doctor_profile(self.request.user).leaves.all()

@@ -85,6 +85,7 @@ class DocumentConsent(models.Model):
 
 
 class AccessAction(models.TextChoices):
+    LIST = "list"  # another person's document shown in a list (its title, description, file name, hash)
     VIEW = "view"
     DOWNLOAD = "download"
 

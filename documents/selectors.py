@@ -1,34 +1,41 @@
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Value, When
 from django.utils import timezone
 
 from doctors.models import DoctorProfile
+from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
+from users.permissions import PERSON_ROLES
 
 from .models import ConsentStatus, Document, DocumentConsent
 
 
 def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
-    """A consent opens a document only while granted, unexpired, and the document not deleted: checked at every
-    read, so revoking or expiring cuts access at once (no periodic job)."""
+    """A consent opens a document only while granted, unexpired, the document not deleted, and its doctor still a
+    doctor of an active clinic: checked at every read, so revoking, expiring or leaving the last clinic cuts access
+    at once (no periodic job)."""
     return DocumentConsent.objects.filter(
-        status=ConsentStatus.GRANTED, expires_at__gt=now or timezone.now(), document__is_deleted=False
+        Exists(active_doctor_memberships().filter(user_id=OuterRef("doctor__user_id"))),
+        status=ConsentStatus.GRANTED,
+        expires_at__gt=now or timezone.now(),
+        document__is_deleted=False,
     )
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
-    """A patient's own documents; a doctor's consented ones; nothing for anyone else."""
+    """Everyone's own documents (whatever their role: contract 2.0); for a doctor also those an active consent opens,
+    annotated with that consent as `consent_id_used` (None on their own). Nothing for other roles."""
     documents = Document.objects.filter(is_deleted=False).select_related("owner")
     role = getattr(user, "roles_id", None)
-    if role == RoleId.PATIENT:
-        return documents.filter(owner=user)
-    if role == RoleId.DOCTOR:
-        consented = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk)
-        return documents.filter(Exists(consented))
-    return documents.none()
-
-
-def consent_used(*, user: User, document: Document) -> DocumentConsent | None:
-    return active_consents().filter(document=document, doctor__user_id=user.pk).order_by("-expires_at").first()
+    if role not in PERSON_ROLES:
+        return documents.none()
+    if role != RoleId.DOCTOR:
+        return documents.filter(owner=user).annotate(consent_id_used=Value(None, output_field=UUIDField()))
+    consent = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk).order_by("-expires_at")
+    return documents.annotate(
+        consent_id_used=Case(
+            When(owner=user, then=Value(None)), default=Subquery(consent.values("pk")[:1]), output_field=UUIDField()
+        )
+    ).filter(Q(owner=user) | Q(consent_id_used__isnull=False))
 
 
 def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[DocumentConsent]:

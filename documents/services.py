@@ -1,43 +1,38 @@
 import hashlib
-import ipaddress
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
-from rest_framework.throttling import BaseThrottle
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from doctors.selectors import active_doctor_memberships
-from QuickCare.exceptions import Conflict
+from QuickCare.exceptions import Conflict, PayloadTooLarge
 from users.models import User
 
 from . import filetypes
-from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent
-from .selectors import consent_used, doctor_profile_of, documents_visible_to
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-def client_ip(request) -> str | None:
-    """REMOTE_ADDR, or the client's address in X-Forwarded-For when TRUSTED_PROXY_COUNT proxies are trusted (the
-    same rule the throttles use)."""
-    candidate = BaseThrottle().get_ident(request)
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None
+from .models import AccessAction, ConsentStatus, Document, DocumentAccessLog, DocumentConsent
+from .selectors import doctor_profile_of, documents_visible_to
 
 
 def _safe_filename(name: str) -> str:
     name = PurePath(name.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
     return name[:255] or "document"
+
+
+def _check_quota(*, owner: User, size: int) -> None:
+    quota = settings.DOCUMENT_QUOTA_BYTES
+    if not quota:
+        return
+    used = Document.objects.filter(owner=owner, is_deleted=False).aggregate(total=Sum("size"))["total"] or 0
+    if used + size > quota:
+        raise PayloadTooLarge(
+            f"This would take your documents past their {quota // (1024 * 1024)} MB of storage. "
+            "Delete documents you no longer need, or ask your clinic."
+        )
 
 
 @transaction.atomic
@@ -47,13 +42,9 @@ def document_upload(*, owner: User, file, title: str, document_type: str, descri
     limit = settings.DOCUMENT_MAX_UPLOAD_BYTES
     if file.size > limit:
         raise PayloadTooLarge(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
-    head = file.read(132)
-    file.seek(0)
-    content_type = filetypes.sniff(head)
-    if content_type in (filetypes.PNG, filetypes.JPEG) and not filetypes.image_is_intact(file):
-        content_type = None
-    if content_type is None:
-        raise ValidationError({"file": ["Only PDF, JPEG, PNG or DICOM files are accepted, and this file is none."]})
+    User.objects.select_for_update().filter(pk=owner.pk).first()  # one upload at a time per owner: the quota holds
+    _check_quota(owner=owner, size=file.size)
+    content_type = filetypes.identify(file)
     digest = hashlib.sha256()
     for chunk in file.chunks():
         digest.update(chunk)
@@ -74,15 +65,40 @@ def document_upload(*, owner: User, file, title: str, document_type: str, descri
     )
 
 
-@transaction.atomic
-def document_open(*, user: User, document_id, ip: str | None, action: str) -> Document:
-    """Check access and write the access-log row in one transaction. Refused reads are not logged (they 404)."""
+def document_for(*, user: User, document_id) -> Document:
+    """May this person open this document now? The one access rule (documents_visible_to), as a 404 when not."""
     document = documents_visible_to(user).filter(pk=document_id).first()
     if document is None:
         raise NotFound("Document not found.")
-    consent = None if document.owner_id == user.pk else consent_used(user=user, document=document)
-    DocumentAccessLog.objects.create(document=document, accessed_by=user, ip_address=ip, action=action, consent=consent)
     return document
+
+
+@transaction.atomic
+def document_open(*, user: User, document_id, ip: str | None, action: str) -> Document:
+    """Check access and write the access-log row in one transaction. Refused reads are not logged (they 404)."""
+    document = document_for(user=user, document_id=document_id)
+    DocumentAccessLog.objects.create(
+        document=document, accessed_by=user, ip_address=ip, action=action, consent_id=document.consent_id_used
+    )
+    return document
+
+
+def documents_listed(*, user: User, documents: list[Document], ip: str | None) -> None:
+    """A list shows titles, descriptions, file names and hashes: every other person's document in it gets a `list`
+    row in its access log (one INSERT for the page). The caller's own documents are not logged."""
+    DocumentAccessLog.objects.bulk_create(
+        [
+            DocumentAccessLog(
+                document=document,
+                accessed_by=user,
+                ip_address=ip,
+                action=AccessAction.LIST,
+                consent_id=document.consent_id_used,
+            )
+            for document in documents
+            if document.owner_id != user.pk
+        ]
+    )
 
 
 @transaction.atomic
@@ -106,6 +122,18 @@ def _check_expiry(expires_at: datetime) -> datetime:
     return expires_at
 
 
+def _check_rerequest_cooldown(*, doctor, document: Document) -> None:
+    days = settings.CONSENT_REREQUEST_DAYS
+    if not days:
+        return
+    since = timezone.now() - timedelta(days=days)
+    refused = document.consents.filter(doctor=doctor, status=ConsentStatus.REJECTED, actioned_at__gt=since)
+    last = refused.order_by("-actioned_at").values_list("actioned_at", flat=True).first()
+    if last is not None:
+        again = timezone.localtime(last + timedelta(days=days))
+        raise Conflict(f"The patient declined this request. You can ask again from {again:%Y-%m-%d %H:%M}.")
+
+
 @transaction.atomic
 def consent_request(*, user: User, document_id, purpose: str, expires_at: datetime | None = None) -> DocumentConsent:
     doctor = doctor_profile_of(user)
@@ -114,6 +142,7 @@ def consent_request(*, user: User, document_id, purpose: str, expires_at: dateti
     document = Document.objects.filter(pk=document_id, is_deleted=False).first()
     if document is None:
         raise NotFound("Document not found.")
+    _check_rerequest_cooldown(doctor=doctor, document=document)
     if expires_at is None:
         expires_at = timezone.now() + timedelta(days=settings.DOCUMENT_CONSENT_DEFAULT_DAYS)
     try:

@@ -1,19 +1,19 @@
 from django.db.models import Prefetch
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doctors.selectors import active_doctor_memberships
-from QuickCare.pagination import OptionalLimitOffsetPagination
-from users.models import RoleId
-from users.permissions import IsDoctor, IsPatient
+from QuickCare.net import client_ip
+from users.permissions import HasOwnRecords, IsDoctor
+from users.throttles import UploadThrottle
 
 from . import services
 from .filters import ConsentFilter, DocumentFilter
@@ -31,29 +31,24 @@ from .serializers import (
 )
 
 
-class IsPatientOrDoctor(BasePermission):
-    message = "Documents are for patients and the doctors they share them with."
-
-    def has_permission(self, request, view):
-        return bool(
-            request.user and request.user.is_authenticated and request.user.roles_id in (RoleId.PATIENT, RoleId.DOCTOR)
-        )
-
-
 class DocumentListCreateView(generics.ListAPIView):
-    """Patients list and upload their own documents; doctors list the ones they hold an active consent for."""
+    """Everyone lists and uploads their own documents; doctors also list the ones an active consent opens (each
+    such row logged as `list`)."""
 
+    permission_classes = [HasOwnRecords]
     serializer_class = DocumentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = DocumentFilter
-    pagination_class = OptionalLimitOffsetPagination
     parser_classes = [MultiPartParser, FormParser]
-
-    def get_permissions(self):
-        return [IsPatient()] if self.request.method == "POST" else [IsPatientOrDoctor()]
+    throttle_classes = [UploadThrottle]
 
     def get_queryset(self):
         return documents_visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.documents_listed(user=request.user, documents=page, ip=client_ip(request))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def post(self, request):
@@ -64,17 +59,17 @@ class DocumentListCreateView(generics.ListAPIView):
 
 
 class DocumentDetailView(generics.RetrieveDestroyAPIView):
+    permission_classes = [HasOwnRecords]
     serializer_class = DocumentSerializer
 
-    def get_permissions(self):
-        return [IsPatient()] if self.request.method == "DELETE" else [IsPatientOrDoctor()]
-
     def get_queryset(self):
+        if self.request.method == "DELETE":  # only the owner deletes, whatever else they may read
+            return self.request.user.documents.filter(is_deleted=False)
         return documents_visible_to(self.request.user)
 
     def retrieve(self, request, pk):
         document = services.document_open(
-            user=request.user, document_id=pk, ip=services.client_ip(request), action=AccessAction.VIEW
+            user=request.user, document_id=pk, ip=client_ip(request), action=AccessAction.VIEW
         )
         return Response(self.get_serializer(document).data)
 
@@ -82,23 +77,35 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
         services.document_delete(document=instance)
 
 
-class DocumentDownloadView(APIView):
-    permission_classes = [IsPatientOrDoctor]
-
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request, pk):
-        document = services.document_open(
-            user=request.user, document_id=pk, ip=services.client_ip(request), action=AccessAction.DOWNLOAD
-        )
+def _file_response(document, *, with_body: bool):
+    if with_body:
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,
             filename=document.original_filename,
             content_type=document.content_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+    else:  # HEAD: the headers a download would have, no file opened, no log row
+        response = HttpResponse(content_type=document.content_type)
+        response["Content-Length"] = str(document.size)
+        response["Content-Disposition"] = content_disposition_header(True, document.original_filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class DocumentDownloadView(APIView):
+    permission_classes = [HasOwnRecords]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        document = services.document_open(
+            user=request.user, document_id=pk, ip=client_ip(request), action=AccessAction.DOWNLOAD
+        )
+        return _file_response(document, with_body=True)
+
+    def head(self, request, pk):
+        return _file_response(services.document_for(user=request.user, document_id=pk), with_body=False)
 
 
 def _consents_for_patient(user):
@@ -130,11 +137,10 @@ class ConsentRequestView(APIView):
 class MyConsentListView(generics.ListAPIView):
     """Requests for the patient's documents (?status=pending|granted|rejected|revoked|expired)."""
 
-    permission_classes = [IsPatient]
+    permission_classes = [HasOwnRecords]
     serializer_class = PatientConsentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConsentFilter
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return _consents_for_patient(self.request.user)
@@ -145,14 +151,13 @@ class DoctorConsentListView(generics.ListAPIView):
     serializer_class = ConsentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConsentFilter
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         return with_effective_status(DocumentConsent.objects.filter(doctor__user_id=self.request.user.pk))
 
 
 class ConsentActionView(APIView):
-    permission_classes = [IsPatient]
+    permission_classes = [HasOwnRecords]
 
     @extend_schema(request=ConsentActionSerializer, responses={200: ConsentActionResponseSerializer})
     def patch(self, request, pk):
@@ -166,9 +171,8 @@ class ConsentActionView(APIView):
 class AccessLogListView(generics.ListAPIView):
     """Every view and download of the patient's documents (all of them, or one), newest first."""
 
-    permission_classes = [IsPatient]
+    permission_classes = [HasOwnRecords]
     serializer_class = AccessLogSerializer
-    pagination_class = OptionalLimitOffsetPagination
 
     def get_queryset(self):
         logs = DocumentAccessLog.objects.filter(document__owner_id=self.request.user.pk).select_related("accessed_by")

@@ -1,7 +1,33 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
+from . import services
 from .models import PatientMedicalProfile, PendingRegistration, Role, User, UserAddress
+from .validators import normalize_contact
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login goes through the API's password check, with the same per-IP and per-number limits."""
+
+    def clean(self):
+        contact, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if contact is None or password is None:
+            return self.cleaned_data
+        try:
+            contact = normalize_contact(contact)
+            self.user_cache = services.login_authenticate(request=self.request, contact=contact, password=password)
+        except Throttled as exc:
+            raise ValidationError(str(exc.detail), code="throttled") from None
+        except (ValidationError, AuthenticationFailed):
+            raise self.get_invalid_login_error() from None
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Role)

@@ -2,10 +2,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .validators import normalize_contact
+from .validators import contact_as_int, normalize_contact
 
 
-@extend_schema_field({"type": "integer", "format": "int64", "example": 9876543210})
+@extend_schema_field({"type": "integer", "format": "int64", "example": 9876543210, "nullable": True})
 class ContactField(serializers.Field):
     """A 10-digit Indian mobile number: accepted as integer or string, returned as a JSON integer."""
 
@@ -16,4 +16,4 @@ class ContactField(serializers.Field):
             raise serializers.ValidationError(exc.messages) from None
 
     def to_representation(self, value):
-        return int(value) if value else None
+        return contact_as_int(value)

@@ -57,6 +57,7 @@ class UserManager(BaseUserManager):
     def _create(self, contact, password, **fields):
         if not contact:
             raise ValueError("A contact number is required.")
+        fields.setdefault("registered_role_id", fields.get("roles_id", RoleId.PATIENT))
         user = self.model(contact=normalize_contact(contact), **fields)
         user.set_password(password)
         user.save(using=self._db)
@@ -82,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
     roles = models.ForeignKey(Role, on_delete=models.PROTECT, default=RoleId.PATIENT, related_name="users")
+    # The role the person registered (or was created) with: what `roles` returns to when their last clinic
+    # membership ends. `roles` itself is derived: the highest active membership's role, else this one.
+    registered_role = models.ForeignKey(Role, on_delete=models.PROTECT, default=RoleId.PATIENT, related_name="+")
     is_partial_onboarding = models.BooleanField(default=False)
     is_complete_onboarding = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
@@ -169,19 +173,43 @@ class UserAddress(models.Model):
         return f"{self.area}, {self.town}"
 
 
-class PendingRegistration(models.Model):
-    """Step 1 of onboarding: the account to create once the phone number is proven (step 2)."""
+class OTPChallenge(models.Model):
+    """A one-time code sent by SMS to prove a number: random secret, expiry, attempt count, resend time.
 
-    contact = models.CharField(max_length=10, unique=True)  # one pending registration per number
-    name = models.CharField(max_length=100)
-    password = models.CharField(max_length=128)  # already hashed with the password hasher
-    role = models.ForeignKey(Role, on_delete=models.PROTECT)
-    # Random per registration (pyotp.random_base32()); never derived from the contact, never shown or logged.
+    Whether a code is accepted is decided by `users.services.otp_check` alone, for every flow that uses one.
+    """
+
+    contact = models.CharField(max_length=10, unique=True)  # one open challenge per number and flow
+    # Random per challenge (pyotp.random_base32()); never derived from the contact, never shown or logged.
     otp_secret = models.CharField(max_length=64)
     otp_counter = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField()
     expires_at = models.DateTimeField()
 
+    class Meta:
+        abstract = True
+
+
+class PendingRegistration(OTPChallenge):
+    """Step 1 of onboarding: the account to create once the phone number is proven (step 2)."""
+
+    name = models.CharField(max_length=100)
+    password = models.CharField(max_length=128)  # already hashed with the password hasher
+    role = models.ForeignKey(Role, on_delete=models.PROTECT)
+
     def __str__(self):
         return f"Pending registration for {self.contact}"
+
+
+class PasswordReset(OTPChallenge):
+    """A forgotten-password request waiting for its OTP (contract row 1.18).
+
+    A request for a number without an account is stored too, with no user and no SMS sent: cooldowns, attempt
+    counts and answers are then the same for every number, so the flow does not tell which numbers are registered.
+    """
+
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return f"Password reset for {self.user_id}"

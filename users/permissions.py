@@ -26,6 +26,11 @@ class IsClinicOwner(_HasRole):
     message = "Only clinic owners can do this."
 
 
-class IsClinicStaff(_HasRole):
-    roles = (RoleId.DOCTOR, RoleId.LAB_MEMBER, RoleId.RECEPTIONIST)
-    message = "Only doctors, lab members and receptionists have clinic memberships."
+# People (as against organisation accounts): whoever registered as a patient keeps their own appointments,
+# documents, consents and log whatever role a clinic membership gives them (contract 2.0).
+PERSON_ROLES = (RoleId.PATIENT, RoleId.DOCTOR, RoleId.LAB_MEMBER, RoleId.RECEPTIONIST)
+
+
+class HasOwnRecords(_HasRole):
+    roles = PERSON_ROLES
+    message = "Only patients (and clinic staff, for their own records) can do this."

@@ -1,8 +1,11 @@
 from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as jwt_serializers
 
 from .fields import ContactField
 from .models import MEDICAL_FIELDS, BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
@@ -194,19 +197,47 @@ class ExistsSerializer(serializers.Serializer):
 
 class PasswordChangeSerializer(serializers.Serializer):
     password = _Password()
-    old_password = _Password(required=False)
+    old_password = _Password(
+        required=False, help_text="Needed unless you logged in within the last PASSWORD_CHANGE_FRESH_MINUTES."
+    )
 
-    def validate_old_password(self, value):
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("The current password is not correct.")
-        return value
 
-    def validate_password(self, value):
+class PasswordChangeResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class PasswordResetStartSerializer(serializers.Serializer):
+    contact = ContactField()
+
+
+class PasswordResetFinishSerializer(serializers.Serializer):
+    contact = ContactField()
+    otp = serializers.RegexField(r"^\d{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."})
+    password = _Password()
+
+
+class PasswordResetResponseSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    user = UserSummarySerializer()
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """SimpleJWT's, with a token of an account that no longer exists answered 401 like any other bad token."""
+
+    def validate(self, attrs):
         try:
-            validate_password(value, self.context["request"].user)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        return value
+            return super().validate(attrs)
+        except ObjectDoesNotExist:
+            raise AuthenticationFailed("No active account found for the given token.", "no_active_account") from None
+
+
+class TokenRefreshResponseSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField(required=False)
 
 
 class MessageSerializer(serializers.Serializer):

@@ -1,96 +1,160 @@
+import logging
 import math
+import time
 from datetime import timedelta
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from QuickCare.exceptions import Conflict, ServiceUnavailable
+from QuickCare.net import client_ip
 
-from .models import MEDICAL_FIELDS, PatientMedicalProfile, PendingRegistration, RoleId, User, UserAddress
+from .models import (
+    MEDICAL_FIELDS,
+    OTPChallenge,
+    PasswordReset,
+    PatientMedicalProfile,
+    PendingRegistration,
+    RoleId,
+    User,
+    UserAddress,
+)
 from .sms import SMSError, get_sms_backend
 from .throttles import ContactThrottle
 
 ALREADY_REGISTERED = "This contact number is already registered. Please log in instead."
+NO_RESET_WAITING = "No password reset is waiting for this number. Please start again at step 1."
+
+logger = logging.getLogger("quickcare.auth")
 
 
 def tokens_for(user: User) -> dict:
+    """A fresh login: refresh and access tokens, both stamped with the login time (`auth_time`), which
+    password change reads to decide whether the current password must be typed again."""
     refresh = RefreshToken.for_user(user)  # recorded as an outstanding token, so it can be revoked
+    refresh["auth_time"] = int(time.time())
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-@transaction.atomic
+def login_authenticate(*, request, contact: str, password: str) -> User:
+    """The one password check, for the API login and the admin's: per-IP attempts and per-number failures are
+    limited here (429 with Retry-After), then the same 401 for an unknown number, a wrong password and a
+    deactivated account."""
+    ContactThrottle("login_ip").hit(client_ip(request) or "unknown")
+    failures = ContactThrottle("login_failed_contact")
+    failures.check(contact)
+    user = authenticate(request, contact=contact, password=password)
+    if user is None:
+        failures.record(contact)
+        raise AuthenticationFailed("Invalid contact number or password.")
+    return user
+
+
+# --- One-time codes -------------------------------------------------------------------------------------------------
+
+
+def _otp_cooldown(challenge: OTPChallenge, now) -> None:
+    wait = (challenge.sent_at + timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS) - now).total_seconds()
+    if wait > 0:
+        raise Throttled(wait=math.ceil(wait), detail=f"Please wait {math.ceil(wait)} seconds before asking again.")
+
+
+def _otp_issue(challenge: OTPChallenge, now) -> str:
+    """A new random secret every time: an old code can never be replayed against a re-sent challenge."""
+    challenge.otp_secret, challenge.otp_counter = pyotp.random_base32(), 0
+    challenge.attempts, challenge.sent_at = 0, now
+    challenge.expires_at = now + timedelta(seconds=settings.OTP_TTL_SECONDS)
+    return pyotp.HOTP(challenge.otp_secret).at(challenge.otp_counter)
+
+
+def otp_check(challenge: OTPChallenge, otp: str) -> str | None:
+    """Is this OTP accepted? None if so (the caller uses the challenge up); otherwise the message to show, with the
+    wrong attempt counted, or the challenge voided once expired or out of attempts. Single use, expiring, at most
+    OTP_MAX_ATTEMPTS wrong codes. The caller holds the challenge's row lock and raises the message after commit."""
+    if challenge.expires_at <= timezone.now():
+        challenge.delete()
+        return "This OTP has expired. Please start again at step 1 to get a new one."
+    if settings.DEBUG and settings.MASTER_OTP and otp == settings.MASTER_OTP:
+        return None
+    if pyotp.HOTP(challenge.otp_secret).verify(otp, challenge.otp_counter):
+        return None
+    challenge.attempts += 1
+    left = settings.OTP_MAX_ATTEMPTS - challenge.attempts
+    if left <= 0:
+        challenge.delete()
+        return "Too many wrong OTPs. Please start again at step 1 to get a new one."
+    challenge.save(update_fields=["attempts"])
+    return f"The OTP is not correct. {left} attempt{'s' if left > 1 else ''} left."
+
+
+def _otp_send(challenge: OTPChallenge, message: str) -> None:
+    """Send after the challenge row is committed (no lock is held during the provider's HTTP call). A failed send
+    removes the challenge, so nothing is kept that the person never received."""
+    try:
+        get_sms_backend().send(contact=challenge.contact, message=message)
+    except SMSError as exc:
+        type(challenge).objects.filter(pk=challenge.pk, otp_secret=challenge.otp_secret).delete()
+        raise ServiceUnavailable(f"We could not send the OTP: {exc} Please try again later.") from exc
+
+
+def _code_message(code: str) -> str:
+    minutes = settings.OTP_TTL_SECONDS // 60
+    return f"{code} is your QuickCare verification code. It expires in {minutes} minutes."
+
+
 def registration_start(*, contact: str, name: str, password: str, role: int) -> PendingRegistration:
     """Onboarding step 1: remember who registers and text them a fresh OTP. A failed send keeps nothing.
 
     A registered number gets its 409 before any limit or cooldown is looked at; only sent OTPs count against the
-    per-number limit."""
+    per-number limit. While a registration for the number is waiting (its OTP not yet expired), a repeated step 1
+    re-sends a code but keeps the first registrant's name, password and role: whoever holds the phone finishes the
+    registration that is waiting, and a stranger's step 1 cannot replace its password."""
     if User.objects.filter(contact=contact).exists():
         raise Conflict(ALREADY_REGISTERED)
     sends = ContactThrottle("otp_send_contact")
     sends.check(contact)
     now = timezone.now()
-    pending = PendingRegistration.objects.select_for_update().filter(contact=contact).first()
-    if pending is not None:
-        wait = (pending.sent_at + timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS) - now).total_seconds()
-        if wait > 0:
-            raise Throttled(wait=math.ceil(wait), detail=f"Please wait {math.ceil(wait)} seconds before asking again.")
-    else:
-        pending = PendingRegistration(contact=contact)
-    pending.name, pending.password, pending.role_id = name, make_password(password), role
-    # A new random secret every time: an old code can never be replayed against a re-sent registration.
-    pending.otp_secret, pending.otp_counter = pyotp.random_base32(), 0
-    pending.attempts, pending.sent_at = 0, now
-    pending.expires_at = now + timedelta(seconds=settings.OTP_TTL_SECONDS)
-    try:
-        with transaction.atomic():
-            pending.save()
-    except IntegrityError:  # a simultaneous step 1 for the same number inserted first
-        raise Conflict("A registration for this number is already in progress; please retry.") from None
-    code = pyotp.HOTP(pending.otp_secret).at(pending.otp_counter)
-    minutes = settings.OTP_TTL_SECONDS // 60
-    try:
-        get_sms_backend().send(
-            contact=contact, message=f"{code} is your QuickCare verification code. It expires in {minutes} minutes."
-        )
-    except SMSError as exc:
-        raise ServiceUnavailable(f"We could not send the OTP: {exc} Please try again later.") from exc
+    with transaction.atomic():
+        pending = PendingRegistration.objects.select_for_update().filter(contact=contact).first()
+        if pending is not None:
+            _otp_cooldown(pending, now)
+        waiting = pending is not None and pending.expires_at > now
+        pending = pending or PendingRegistration(contact=contact)
+        if not waiting:
+            pending.name, pending.password, pending.role_id = name, make_password(password), role
+        code = _otp_issue(pending, now)
+        try:
+            with transaction.atomic():
+                pending.save()
+        except IntegrityError:  # a simultaneous step 1 for the same number inserted first
+            raise Conflict("A registration for this number is already in progress; please retry.") from None
+    message = _code_message(code)
+    if waiting:
+        message = f"A QuickCare registration for this number is already waiting. {message}"
+    _otp_send(pending, message)
     sends.record(contact)
     return pending
 
 
-def _otp_matches(pending: PendingRegistration, otp: str) -> bool:
-    if settings.DEBUG and settings.MASTER_OTP and otp == settings.MASTER_OTP:
-        return True
-    return pyotp.HOTP(pending.otp_secret).verify(otp, pending.otp_counter)
-
-
 def registration_verify(*, contact: str, otp: str, role: int) -> User:
-    """Onboarding step 2: check the OTP and create the account. Single use, expiring, at most N wrong tries."""
+    """Onboarding step 2: check the OTP and create the account."""
     with transaction.atomic():
         pending = PendingRegistration.objects.select_for_update().filter(contact=contact, role_id=role).first()
         if pending is None:
             if User.objects.filter(contact=contact).exists():
                 raise Conflict(ALREADY_REGISTERED)
             raise ValidationError("No registration is waiting for this number. Please start again at step 1.")
-        if pending.expires_at <= timezone.now():
-            pending.delete()
-            error = "This OTP has expired. Please start again at step 1 to get a new one."
-        elif not _otp_matches(pending, otp):
-            pending.attempts += 1
-            left = settings.OTP_MAX_ATTEMPTS - pending.attempts
-            if left <= 0:
-                pending.delete()
-                error = "Too many wrong OTPs. Please start again at step 1 to get a new one."
-            else:
-                pending.save(update_fields=["attempts"])
-                error = f"The OTP is not correct. {left} attempt{'s' if left > 1 else ''} left."
-        else:
+        error = otp_check(pending, otp)
+        if error is None:
             try:
                 with transaction.atomic():
                     user = User.objects.create(
@@ -98,6 +162,7 @@ def registration_verify(*, contact: str, otp: str, role: int) -> User:
                         name=pending.name,
                         password=pending.password,
                         roles_id=pending.role_id,
+                        registered_role_id=pending.role_id,
                         is_partial_onboarding=True,
                     )
             except IntegrityError:  # the unique contact is the backstop against a replayed or racing step 2
@@ -106,6 +171,69 @@ def registration_verify(*, contact: str, otp: str, role: int) -> User:
             return user
     # Raised outside the transaction so that the attempt count (or the voided registration) is kept.
     raise ValidationError({"otp": [error]})
+
+
+def password_reset_start(*, contact: str) -> None:
+    """Forgotten password, step 1: an OTP to the number if it has an active account; the same answer, limits and
+    stored state for every number (see PasswordReset)."""
+    sends = ContactThrottle("otp_send_contact")
+    sends.check(contact)
+    now = timezone.now()
+    with transaction.atomic():
+        reset = PasswordReset.objects.select_for_update().filter(contact=contact).first()
+        if reset is not None:
+            _otp_cooldown(reset, now)
+        reset = reset or PasswordReset(contact=contact)
+        reset.user = User.objects.filter(contact=contact, is_active=True).first()
+        code = _otp_issue(reset, now)
+        try:
+            with transaction.atomic():
+                reset.save()
+        except IntegrityError:
+            raise Conflict("A password reset for this number is already in progress; please retry.") from None
+    if reset.user is not None:
+        _otp_send(reset, f"{_code_message(code)} Use it to set a new password. Did not ask? Ignore this message.")
+    sends.record(contact)
+
+
+def password_reset_finish(*, contact: str, otp: str, password: str) -> User:
+    """Forgotten password, step 2: a correct OTP sets the new password and ends every earlier token."""
+    with transaction.atomic():
+        reset = PasswordReset.objects.select_for_update().select_related("user").filter(contact=contact).first()
+        if reset is None:
+            raise ValidationError(NO_RESET_WAITING)
+        # Judged before the code, so that a rejected password does not use the code up.
+        password_validate(password=password, user=reset.user or User(contact=contact), field="password")
+        error = otp_check(reset, otp)
+        if error is None and reset.user is None:  # no code was ever sent for a number without an account
+            error = "The OTP is not correct."
+        if error is None:
+            user = reset.user
+            reset.delete()
+            password_change(user=user, password=password)
+            return user
+    raise ValidationError({"otp": [error]})
+
+
+def password_validate(*, password: str, user: User, field: str) -> None:
+    """Django's password validators, judged against the account (no similarity to its name or number)."""
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def password_change_allowed(*, user: User, auth_claims, old_password: str | None) -> None:
+    """Contract row 1.17: the current password is needed unless the caller logged in within the last
+    PASSWORD_CHANGE_FRESH_MINUTES (the `auth_time` their token carries from the login)."""
+    if old_password is not None:
+        if not user.check_password(old_password):
+            raise ValidationError({"old_password": ["The current password is not correct."]})
+        return
+    logged_in_at = (auth_claims or {}).get("auth_time") if hasattr(auth_claims, "get") else None
+    fresh = timedelta(minutes=settings.PASSWORD_CHANGE_FRESH_MINUTES).total_seconds()
+    if not isinstance(logged_in_at, int | float) or time.time() - logged_in_at > fresh:
+        raise ValidationError({"old_password": ["Enter your current password."]})
 
 
 def tokens_revoke_all(*, user: User) -> None:
@@ -117,6 +245,8 @@ def tokens_revoke_all(*, user: User) -> None:
 
 @transaction.atomic
 def password_change(*, user: User, password: str) -> None:
+    """Sets the password; every earlier refresh token is blacklisted and every access token fails at once (tokens
+    carry a digest of the password hash, SimpleJWT's CHECK_REVOKE_TOKEN)."""
     user.set_password(password)
     user.save(update_fields=["password", "updated_at"])
     tokens_revoke_all(user=user)

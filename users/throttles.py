@@ -1,7 +1,8 @@
 """Rate limits. All counters live in the configured cache (Redis or the database), shared by every process.
 
-Per-IP limits are DRF throttle classes on the views. Per-contact limits are checked by the views *after* input
-validation and the "already registered" check, and some count only failures, so they are called explicitly.
+Per-IP limits are DRF throttle classes on the views. Per-contact (and per-owner, per-IP login) counters are driven by
+the services *after* input validation and the "already registered" check, and some count only failures, so they are
+called explicitly. A rate of "0" (or empty) means no limit.
 """
 
 import re
@@ -21,12 +22,14 @@ class RateThrottle(SimpleRateThrottle):
 
     def parse_rate(self, rate):
         """DRF's "100/hour" plus a multiplier: "10/15min", "5/2h"."""
-        if rate is None:
+        if rate is None or str(rate).strip() in ("", "0"):
             return (None, None)
         num, period = rate.split("/")
         match = _PERIOD.fullmatch(period.strip().lower())
         if not match:
             raise ValueError(f"Bad throttle rate {rate!r}; use e.g. '100/hour' or '10/15min'.")
+        if int(num) == 0:
+            return (None, None)
         return int(num), int(match[1] or 1) * _SECONDS[match[2]]
 
 
@@ -43,38 +46,51 @@ class OTPVerifyIPThrottle(IPThrottle):
     scope = "otp_verify_ip"
 
 
-class LoginIPThrottle(IPThrottle):
-    scope = "login_ip"
-
-
 class CheckIPThrottle(IPThrottle):
     scope = "check_ip"
 
 
 class ContactThrottle(RateThrottle):
-    """A counter per (scope, contact number), driven by the view."""
+    """A counter per (scope, identifier): a contact number, a user or owner id, an IP address."""
 
     def __init__(self, scope: str):
         self.scope = scope
         super().__init__()
 
-    def _load(self, contact: str) -> None:
+    def _load(self, contact) -> None:
         self.key = self.cache_format % {"scope": self.scope, "ident": contact}
         self.history = self.cache.get(self.key, [])
         self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
 
-    def check(self, contact: str) -> None:
+    def check(self, contact) -> None:
         """Raise 429 if the contact has used up its allowance."""
+        if self.num_requests is None:
+            return
         self._load(contact)
         if len(self.history) >= self.num_requests:
             raise Throttled(wait=self.wait())
 
-    def record(self, contact: str) -> None:
+    def record(self, contact) -> None:
+        if self.num_requests is None:
+            return
         self._load(contact)
         self.throttle_success()
 
-    def hit(self, contact: str) -> None:
+    def hit(self, contact) -> None:
+        if self.num_requests is None:
+            return
         self.check(contact)
         self.throttle_success()
+
+
+class UploadThrottle(RateThrottle):
+    """Document uploads per user (THROTTLE_UPLOAD_PER_USER); reads of the same view are not counted."""
+
+    scope = "upload_user"
+
+    def get_cache_key(self, request, view):
+        if request.method != "POST" or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

@@ -16,6 +16,8 @@ urlpatterns = [
     path("me/medical-profile/", views.MedicalProfileView.as_view(), name="medical-profile"),
     path("check/", views.ContactCheckView.as_view(), name="check"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password/reset/step1/", views.PasswordResetStartView.as_view(), name="password-reset-step1"),
+    path("password/reset/step2/", views.PasswordResetFinishView.as_view(), name="password-reset-step2"),
     path("address/", views.AddressListCreateView.as_view(), name="address-list"),
     path("address/<uuid:pk>/", views.AddressDetailView.as_view(), name="address-detail"),
 ]

@@ -1,13 +1,9 @@
-from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
-
-from QuickCare.pagination import OptionalLimitOffsetPagination
 
 from . import services
 from .models import PatientMedicalProfile, RoleId, User
@@ -21,16 +17,23 @@ from .serializers import (
     MedicalProfileSerializer,
     MeSerializer,
     MessageSerializer,
+    PasswordChangeResponseSerializer,
     PasswordChangeSerializer,
+    PasswordResetFinishSerializer,
+    PasswordResetResponseSerializer,
+    PasswordResetStartSerializer,
     PatientOnboardingResponseSerializer,
     PatientOnboardingSerializer,
     RegistrationStartResponseSerializer,
     RegistrationStartSerializer,
     RegistrationVerifyResponseSerializer,
     RegistrationVerifySerializer,
+    TokenRefreshResponseSerializer,
+    TokenRefreshSerializer,
     UserSummarySerializer,
 )
-from .throttles import CheckIPThrottle, ContactThrottle, LoginIPThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
+from .throttles import CheckIPThrottle, ContactThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
+from .validators import contact_as_int
 
 
 class PartialPutMixin:
@@ -44,29 +47,24 @@ class PartialPutMixin:
 class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [LoginIPThrottle]
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        contact = serializer.validated_data["contact"]
-        failures = ContactThrottle("login_failed_contact")
-        failures.check(contact)
-        user = authenticate(request, contact=contact, password=serializer.validated_data["password"])
-        if user is None:  # same answer for an unknown number, a wrong password and a deactivated account
-            failures.record(contact)
-            raise AuthenticationFailed("Invalid contact number or password.")
+        user = services.login_authenticate(request=request, **serializer.validated_data)
         return Response({**services.tokens_for(user), "user": UserSummarySerializer(user).data})
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'  # keeps a failed login a 401 (DRF turns it into 403 without a challenge)
 
 
+@extend_schema(responses={200: TokenRefreshResponseSerializer, 401: MessageSerializer})
 class TokenRefreshAPIView(TokenRefreshView):
     """Rotates the refresh token: the answer carries a new `refresh` too, and the old one stops working."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    serializer_class = TokenRefreshSerializer
 
 
 class _RegistrationStartView(APIView):
@@ -87,7 +85,7 @@ class _RegistrationStartView(APIView):
         return Response(
             {
                 "message": "OTP sent to your contact number. Please verify to complete registration.",
-                "contact": int(data["contact"]),
+                "contact": contact_as_int(data["contact"]),
                 "next_step": self.next_step,
             }
         )
@@ -191,13 +189,53 @@ class ContactCheckView(APIView):
         return Response({"exists": User.objects.filter(contact=serializer.validated_data["contact"]).exists()})
 
 
-@extend_schema(request=PasswordChangeSerializer, responses={200: MessageSerializer})
+@extend_schema(request=PasswordChangeSerializer, responses={200: PasswordChangeResponseSerializer})
 class PasswordChangeView(APIView):
     def put(self, request):
-        serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
+        serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.password_change(user=request.user, password=serializer.validated_data["password"])
-        return Response({"message": "Password changed successfully."})
+        data = serializer.validated_data
+        services.password_change_allowed(
+            user=request.user, auth_claims=request.auth, old_password=data.get("old_password")
+        )
+        services.password_validate(password=data["password"], user=request.user, field="password")
+        services.password_change(user=request.user, password=data["password"])
+        return Response({"message": "Password changed successfully.", **services.tokens_for(request.user)})
+
+
+@extend_schema(request=PasswordResetStartSerializer, responses={200: MessageSerializer})
+class PasswordResetStartView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [OTPSendIPThrottle]
+
+    def post(self, request):
+        serializer = PasswordResetStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.password_reset_start(contact=serializer.validated_data["contact"])
+        return Response(
+            {"message": "If an account uses this number, an OTP is on its way. Enter it with your new password."}
+        )
+
+
+@extend_schema(request=PasswordResetFinishSerializer, responses={200: PasswordResetResponseSerializer})
+class PasswordResetFinishView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [OTPVerifyIPThrottle]
+
+    def post(self, request):
+        serializer = PasswordResetFinishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact = serializer.validated_data["contact"]
+        ContactThrottle("otp_verify_contact").hit(contact)
+        user = services.password_reset_finish(**serializer.validated_data)
+        body = {
+            "message": "Your password has been changed. You are logged in.",
+            **services.tokens_for(user),
+            "user": UserSummarySerializer(user).data,
+        }
+        return Response(body)
 
 
 class _MyAddresses:
@@ -219,7 +257,7 @@ class _MyAddresses:
 
 
 class AddressListCreateView(_MyAddresses, generics.ListCreateAPIView):
-    pagination_class = OptionalLimitOffsetPagination
+    pass
 
 
 class AddressDetailView(_MyAddresses, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):

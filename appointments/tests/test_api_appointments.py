@@ -250,11 +250,20 @@ def test_removed_doctor_cannot_be_booked(auth_client, patient, doctor, monday):
     assert book(auth_client(patient), doctor, monday).status_code == 400
 
 
-@pytest.mark.parametrize("role", [RoleId.DOCTOR, RoleId.CLINIC_OWNER, RoleId.RECEPTIONIST])
-def test_only_patients_book_or_list(auth_client, doctor, monday, role):
+@pytest.mark.parametrize("role", [RoleId.CLINIC_OWNER, RoleId.ADMIN])
+def test_organisation_accounts_neither_book_nor_list(auth_client, doctor, monday, role):
     client = auth_client(make_user(role=role))
-    assert book(client, doctor, monday).status_code == 403
+    refused = book(client, doctor, monday)
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "Only patients (and clinic staff, for their own records) can do this."}
     assert client.get(reverse("appointments:my-list")).status_code == 403
+
+
+@pytest.mark.parametrize("role", [RoleId.DOCTOR, RoleId.RECEPTIONIST, RoleId.LAB_MEMBER])
+def test_staff_keep_booking_and_listing_their_own_appointments(auth_client, doctor, monday, role):
+    client = auth_client(make_user(role=role))
+    assert book(client, doctor, monday).status_code == 201
+    assert len(client.get(reverse("appointments:my-list")).json()) == 1
 
 
 def test_booking_needs_a_token(api_client, doctor, monday):

@@ -208,9 +208,16 @@ def test_my_memberships(auth_client, clinic):
     ]
 
 
-@pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER])
-def test_my_memberships_is_403_for_patients_and_owners(auth_client, role):
-    assert auth_client(make_user(role=role)).get(reverse("clinic:my-memberships")).status_code == 403
+@pytest.mark.parametrize("role", [RoleId.CLINIC_OWNER, RoleId.ADMIN])
+def test_my_memberships_is_403_for_organisation_accounts(auth_client, role):
+    refused = auth_client(make_user(role=role)).get(reverse("clinic:my-memberships"))
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "Only patients (and clinic staff, for their own records) can do this."}
+
+
+def test_my_memberships_is_an_empty_list_for_a_patient_never_added(auth_client, patient):
+    response = auth_client(patient).get(reverse("clinic:my-memberships"))
+    assert response.status_code == 200 and response.json() == []
 
 
 @pytest.mark.parametrize("clinics", [1, 8])

@@ -1,5 +1,7 @@
 from datetime import date, time, timedelta
 
+from django.utils import timezone
+
 from clinic.models import ClinicMember, MemberRole
 from clinic.tests.factories import make_clinic
 from doctors.models import DoctorAvailability, DoctorProfile
@@ -13,6 +15,7 @@ def make_doctor(*, clinic=None, name="Dr. Priya Sharma", department="Cardiology"
     profile.setdefault("specialty", "cardiology")
     profile.setdefault("first_visit_fee", 500)
     profile.setdefault("follow_up_fee", 300)
+    profile.setdefault("listed_at", timezone.now())  # as if the doctor had filled in their profile
     doctor = DoctorProfile.objects.create(user=user, **profile)
     ClinicMember.objects.create(
         clinic=clinic or make_clinic(), user=user, member_role=MemberRole.DOCTOR, department=department

@@ -1,4 +1,5 @@
 import io
+import struct
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,17 @@ def jpeg_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (2, 2), "white").save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def dicom_bytes(transfer_syntax: bytes = b"1.2.840.10008.1.2.1\0") -> bytes:
+    """A minimal DICOM Part 10 file: preamble, "DICM", and a file meta group naming its transfer syntax."""
+
+    def element(group, number, vr, value):
+        return struct.pack("<HH", group, number) + vr + struct.pack("<H", len(value)) + value
+
+    meta = element(0x0002, 0x0010, b"UI", transfer_syntax)
+    group_length = element(0x0002, 0x0000, b"UL", struct.pack("<I", len(meta)))
+    return b"\0" * 128 + b"DICM" + group_length + meta + b"\x08\x00\x05\x00CS\x0a\x00ISO_IR 100"
 
 
 def pdf_upload(name="report.pdf", content=PDF_BYTES, content_type="application/pdf"):

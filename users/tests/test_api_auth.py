@@ -114,9 +114,12 @@ def test_bad_bearer_token_is_401_with_message(api_client):
 def test_password_change_revokes_refresh_tokens(api_client, auth_client, patient):
     first = login(api_client, patient.contact).json()
     rotated = api_client.post(reverse("users:token-refresh"), {"refresh": first["refresh"]}).json()
-    response = auth_client(patient).put(reverse("users:password-change"), {"password": "NewSecurePass@123"})
+    response = auth_client(patient).put(
+        reverse("users:password-change"), {"password": "NewSecurePass@123", "old_password": PASSWORD}
+    )
     assert response.status_code == 200
-    assert response.json() == {"message": "Password changed successfully."}
+    assert response.json()["message"] == "Password changed successfully."
+    assert set(response.json()) == {"message", "access", "refresh"}
     patient.refresh_from_db()
     assert patient.check_password("NewSecurePass@123")
     refused = api_client.post(reverse("users:token-refresh"), {"refresh": rotated["refresh"]})
@@ -148,7 +151,7 @@ def test_password_change_checks_old_password_when_sent(auth_client, patient):
 
 
 def test_password_change_runs_validators(auth_client, patient):
-    response = auth_client(patient).put(reverse("users:password-change"), {"password": "123"})
+    response = auth_client(patient).put(reverse("users:password-change"), {"password": "123", "old_password": PASSWORD})
     assert response.status_code == 400
     assert "password" in response.json()
     patient.refresh_from_db()

@@ -58,7 +58,7 @@ def test_otp_secret_is_random_per_registration(api_client, sms_outbox):
     [
         (98765, "A mobile number has 10 digits; this one has 5."),
         ("1234567890", "An Indian mobile number starts with 6, 7, 8 or 9."),
-        ("98765abcde", "A mobile number may contain digits only."),
+        ("98765abcde", "A mobile number may contain the digits 0-9 only."),
     ],
 )
 def test_step1_rejects_bad_contact_with_a_useful_message(api_client, contact, message):
@@ -101,19 +101,20 @@ def test_step1_again_inside_cooldown_is_429_with_retry_after(api_client, sms_out
     assert len(sms_outbox) == 1
 
 
-def test_step1_again_after_cooldown_replaces_the_pending_registration(api_client, sms_outbox):
+def test_step1_again_after_cooldown_resends_but_keeps_the_waiting_registration(api_client, sms_outbox):
     step1(api_client)
     first_code = last_code(sms_outbox)
     with time_machine.travel(timezone.now() + timedelta(seconds=31)):
         assert step1(api_client, name="Rahul S.").status_code == 200
         assert PendingRegistration.objects.count() == 1
+        assert sms_outbox[-1]["message"].startswith("A QuickCare registration for this number is already waiting.")
         second_code = last_code(sms_outbox)
         if first_code != second_code:
             stale = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": first_code})
             assert stale.status_code == 400
         response = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": second_code})
     assert response.status_code == 201
-    assert response.json()["user"]["name"] == "Rahul S."
+    assert response.json()["user"]["name"] == "Rahul Sharma"  # the first registrant's, not the repeat's
 
 
 def test_step1_per_contact_send_limit(api_client, sms_outbox):

@@ -154,7 +154,7 @@ def test_someone_elses_address_is_404(auth_client, patient, other_patient):
     for method in ("get", "put", "delete"):
         response = getattr(intruder, method)(url, {"town": "X"})
         assert response.status_code == 404
-        assert response.json() == {"message": "No UserAddress matches the given query."}
+        assert response.json() == {"message": "Not found."}
     assert intruder.get(reverse("users:address-list")).json() == []
     assert UserAddress.objects.get(pk=address["id"]).town == "Jaipur"
 

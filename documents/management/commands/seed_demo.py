@@ -16,6 +16,7 @@ from appointments.services import appointment_book
 from clinic.models import Clinic, ClinicMember
 from clinic.services import clinic_create, member_add
 from doctors.models import DoctorProfile, Weekday
+from doctors.services import doctor_profile_update
 from doctors.services import availability_save
 from documents.models import Document
 from documents.services import consent_act, consent_request, document_upload
@@ -96,7 +97,8 @@ class Command(BaseCommand):
                 )
             doctor = DoctorProfile.objects.get(user=user)
             if not doctor.qualification:
-                DoctorProfile.objects.filter(pk=doctor.pk).update(
+                doctor = doctor_profile_update(  # as the doctor would: this also lists them in the directory
+                    profile=doctor,
                     specialty=specialty,
                     qualification="MBBS, MD",
                     experience_years=8,
@@ -105,7 +107,6 @@ class Command(BaseCommand):
                     offers_video_consultation=video,
                     languages="English, Hindi",
                 )
-                doctor.refresh_from_db()
             if not doctor.availability.exists():
                 for day in list(Weekday)[:6]:
                     availability_save(
