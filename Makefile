@@ -10,10 +10,11 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/quickcare_ci
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$c"; break; fi; done)
 
-.PHONY: help run serve test test-pg lint fuzz venv
+.PHONY: help run serve serve-proxy test test-pg lint fuzz venv
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)"
 	@echo "make serve    production: gunicorn (gunicorn.conf.py), DEBUG off, static files by WhiteNoise"
+	@echo "make serve-proxy  nginx (deploy/nginx.conf) on PORT in front of gunicorn on UPSTREAM_PORT"
 	@echo "make test     run the whole test suite"
 	@echo "make test-pg  run the suite on PostgreSQL ($(PG_TEST_URL))"
 	@echo "make fuzz     schemathesis against a live server, as patient, doctor and owner"
@@ -52,6 +53,24 @@ serve: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/gunicorn QuickCare.wsgi:application -c gunicorn.conf.py
+
+# nginx in front of gunicorn, as in production (deploy/nginx.conf): both run in the foreground and stop together.
+UPSTREAM_PORT ?= 8001
+RUN_DIR := $(CURDIR)/.run/nginx
+serve-proxy: export DEBUG = False
+serve-proxy: export DOCUMENTS_ACCEL_REDIRECT_PREFIX ?= /_protected_documents/
+serve-proxy: export TRUSTED_PROXY_COUNT ?= 1
+serve-proxy: $(VENV)/.runtime .env
+	@command -v nginx >/dev/null || { echo "make serve-proxy needs nginx (apt-get install nginx-light)" >&2; exit 1; }
+	$(PY) manage.py check --deploy --fail-level ERROR
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	mkdir -p $(RUN_DIR)
+	LISTEN=127.0.0.1:$(PORT) UPSTREAM=127.0.0.1:$(UPSTREAM_PORT) RUN_DIR=$(RUN_DIR) $(PY) deploy/render_nginx.py > $(RUN_DIR)/nginx.conf
+	trap 'kill 0' EXIT INT TERM; \
+	PORT=$(UPSTREAM_PORT) $(VENV)/bin/gunicorn QuickCare.wsgi:application -c gunicorn.conf.py & \
+	nginx -c $(RUN_DIR)/nginx.conf -p $(RUN_DIR) -g 'daemon off;' & \
+	wait
 
 test: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m pytest -q

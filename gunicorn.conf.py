@@ -5,7 +5,12 @@ import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# gthread: each worker serves GUNICORN_THREADS requests at once and keeps idle keep-alive connections off its
+# threads, so a slow client holds one thread, not a whole worker. Production still runs behind nginx
+# (deploy/nginx.conf), which buffers slow request headers and bodies and streams downloads itself
+# (X-Accel-Redirect): gunicorn only ever sees complete requests and never waits on a slow reader.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
 graceful_timeout = 30
 keepalive = 5
@@ -17,6 +22,7 @@ preload_app = True
 max_requests = 10000
 max_requests_jitter = 1000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+logger_class = "QuickCare.gunicorn_logging.SafeAccessLogger"  # control characters escaped
 # The path only: query strings stay out of the log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
 errorlog = "-"

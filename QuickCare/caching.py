@@ -1,4 +1,5 @@
 import hashlib
+import json
 import time
 
 from django.conf import settings
@@ -17,10 +18,23 @@ class PublicCacheMixin:
     Free slots, bookings and anything personal are never cached.
     """
 
+    def _recognised_parameters(self) -> set[str]:
+        filterset = getattr(self, "filterset_class", None)
+        names = set(filterset.base_filters) if filterset else set()
+        paginator = self.paginator
+        if paginator is not None:
+            names |= {paginator.limit_query_param, paginator.offset_query_param}
+        return names
+
     def _public_cache_key(self, request) -> str | None:
+        """The path and only the query parameters the view reads, in a fixed order: `?bust=N` (or reordering)
+        cannot make a new entry per request."""
         if request.method != "GET" or not settings.PUBLIC_CACHE_SECONDS:
             return None
-        return "public:v2:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        query = request.query_params
+        known = sorted((name, value) for name in self._recognised_parameters() for value in query.getlist(name))
+        identity = json.dumps([request.path, known])
+        return "public:v3:" + hashlib.sha256(identity.encode()).hexdigest()
 
     def get(self, request, *args, **kwargs):
         key = self._public_cache_key(request)
@@ -36,7 +50,9 @@ class PublicCacheMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         key = self._public_cache_key(request)
-        if key and response.status_code == 200 and hasattr(response, "render"):
+        renderer = getattr(response, "accepted_renderer", None)
+        is_json = renderer is not None and renderer.format == "json"  # never a browsable-API HTML page
+        if key and response.status_code == 200 and is_json and hasattr(response, "render"):
             response.render()
             seconds = settings.PUBLIC_CACHE_SECONDS
             cache.set(key, (time.time() + seconds, response.content), 2 * seconds)

@@ -1,18 +1,26 @@
 """One error shape for the whole API: {"message": "..."} or field errors {"field": ["..."]}."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
 from rest_framework import status
-from django.http import Http404
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.fields import get_error_detail
 from rest_framework.views import exception_handler
 
 
 class Conflict(APIException):
+    """409. `extra` adds keys beside "message" (e.g. the appointments that stand in the way)."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This conflicts with the current state."
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, extra: dict | None = None):
+        super().__init__(detail, code)
+        self.extra = extra or {}
 
 
 class PayloadTooLarge(APIException):
@@ -27,9 +35,16 @@ class ServiceUnavailable(APIException):
     default_code = "service_unavailable"
 
 
+DATABASE_DOWN = "The database is unavailable right now; please try again shortly."
+logger = logging.getLogger("quickcare.errors")
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))  # model full_clean() errors
+    elif isinstance(exc, OperationalError | InterfaceError):  # unreachable, locked or timed-out database
+        logger.error("Database unavailable: %s", type(exc).__name__)
+        exc = ServiceUnavailable(DATABASE_DOWN)
     elif isinstance(exc, Http404):
         exc = NotFound("Not found.")  # get_object_or_404's text names the model ("No UserAddress matches ...")
     response = exception_handler(exc, context)  # DRF's: keeps rollback, WWW-Authenticate and Retry-After
@@ -41,7 +56,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ValidationError) and isinstance(data, dict):
         return response  # field errors pass through unchanged
     message = data.get("detail", "") if isinstance(data, dict) else (data[0] if data else "")
-    response.data = {"message": str(message)}
+    response.data = {"message": str(message), **getattr(exc, "extra", {})}
     return response
 
 

@@ -4,12 +4,21 @@ import time
 import uuid
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+
+from .exceptions import DATABASE_DOWN
 
 EXPECTED = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
 
 logger = logging.getLogger("quickcare.request")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def log_safe(text: str) -> str:
+    """Control characters (a newline in a path would start a forged log line) written as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 class RequestLogMiddleware:
@@ -32,8 +41,8 @@ class RequestLogMiddleware:
         user = getattr(request, "user", None)
         logger.info(
             "%s %s %s %.1fms user=%s request_id=%s",
-            request.method,
-            request.path,
+            log_safe(request.method),
+            log_safe(request.path),
             response.status_code,
             (time.perf_counter() - started) * 1000,
             user.pk if user is not None and user.is_authenticated else "-",
@@ -42,6 +51,9 @@ class RequestLogMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):  # outside DRF views (admin, middleware)
+            logger.error("Database unavailable request_id=%s", getattr(request, "request_id", "-"))
+            return JsonResponse({"message": DATABASE_DOWN, "request_id": request.request_id}, status=503)
         if not isinstance(exception, EXPECTED):  # Django answers these itself with 4xx
             logger.exception("Unhandled error request_id=%s", getattr(request, "request_id", "-"))
         return None  # QuickCare.exceptions.server_error answers, with the request id

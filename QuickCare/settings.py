@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here, never from a public CDN
     "users",
     "doctors",
     "clinic",
@@ -86,7 +87,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (throttles and OTP cooldowns must be shared by every server process) -------------------------------------
 REDIS_URL = config("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Redis, degrading to the database cache table while Redis is down (QuickCare/cache.py).
+            "BACKEND": "QuickCare.cache.FailoverRedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast: an unreachable Redis must not hold a request for long before the fallback answers.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "quickcare_cache"}}
 
@@ -132,6 +141,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# Behind nginx (deploy/nginx.conf) with the filesystem storage: downloads answer with X-Accel-Redirect to this
+# internal nginx location, and nginx sends the file (empty = the API streams the file itself).
+DOCUMENTS_ACCEL_REDIRECT_PREFIX = config("DOCUMENTS_ACCEL_REDIRECT_PREFIX", default="")
 DOCUMENT_CONSENT_DEFAULT_DAYS = config("DOCUMENT_CONSENT_DEFAULT_DAYS", default=30, cast=int)
 DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=int)  # 0 = no maximum
 
@@ -164,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "QuickCare.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -204,12 +216,18 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
 }
 
+# /api/schema/ and /api/docs/ for anyone (default in debug), or only for staff signed in to the admin (default with
+# DEBUG off: the API's map is not published on a production host).
+API_DOCS_PUBLIC = config("API_DOCS_PUBLIC", default=DEBUG, cast=bool)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "QuickCare API",
     "DESCRIPTION": "Clinic registration, appointment booking and consent-based medical document sharing.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_AUTHENTICATION": [],  # the schema is public; a stale token must not make it a 401
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,19 +1,25 @@
 from django.contrib import admin
 from django.urls import include, path
+from rest_framework.authentication import SessionAuthentication
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from appointments.views import FreeSlotsView
-from QuickCare.views import HealthView
+from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
+from QuickCare.views import DocsAccess, HealthView
+
+# The schema and Swagger UI: anyone when API_DOCS_PUBLIC, else staff signed in to the admin (session). A stale
+# bearer token never makes them a 401.
+DOCS_ACCESS = {"authentication_classes": [SessionAuthentication], "permission_classes": [DocsAccess]}
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", HealthView.as_view(), name="health"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/schema/", SpectacularAPIView.as_view(**DOCS_ACCESS), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **DOCS_ACCESS), name="docs"),
     path("api/users/", include("users.urls")),
     path("api/clinics/", include("clinic.urls")),
     # Free slots read appointments, so the appointments app serves them under the doctors' path.
-    path("api/doctors/<int:doctor_id>/availability/slots/", FreeSlotsView.as_view(), name="free-slots"),
+    path("api/doctors/<id:doctor_id>/availability/slots/", FreeSlotsView.as_view(), name="free-slots"),
     path("api/doctors/", include("doctors.urls")),
     path("api/appointments/", include("appointments.urls")),
     path("api/documents/", include("documents.urls")),

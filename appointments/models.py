@@ -35,6 +35,7 @@ class Appointment(models.Model):
     mode = models.CharField(max_length=20, choices=AppointmentMode.choices, default=AppointmentMode.IN_CLINIC)
     status = models.CharField(max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.PENDING)
     notes = models.TextField(blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
     fee_charged = models.DecimalField(max_digits=10, decimal_places=2)  # the doctor's fee at booking time
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -2,13 +2,15 @@ from datetime import date, time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
 from users.models import User
 
-from .models import Appointment, AppointmentMode, AppointmentStatus, AppointmentType
+from .models import ACTIVE_STATUSES, Appointment, AppointmentMode, AppointmentStatus, AppointmentType
 from .selectors import beyond_horizon, clinic_now, free_slots, slot_inputs
 
 SLOT_TAKEN = "This slot is no longer available."
@@ -29,6 +31,18 @@ AFTER_THE_VISIT = {S.COMPLETED, S.NO_SHOW}
 
 def allowed_moves(*, current: str, actor: str) -> list[str]:
     return [new for (old, new), actors in APPOINTMENT_MOVES.items() if old == current and actor in actors]
+
+
+def _check_booking_cap(*, patient: User, today: date) -> None:
+    """At most MAX_ACTIVE_BOOKINGS_PER_PATIENT upcoming appointments per patient (0 = no cap), so that one account
+    cannot hold a doctor's calendar. The patient's row lock makes two bookings at once count each other."""
+    cap = settings.MAX_ACTIVE_BOOKINGS_PER_PATIENT
+    if not cap:
+        return
+    User.objects.select_for_update().filter(pk=patient.pk).first()
+    upcoming = Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATUSES, appointment_date__gte=today)
+    if upcoming.count() >= cap:
+        raise Conflict(f"You already have {cap} upcoming appointments. Cancel one before booking another.")
 
 
 @transaction.atomic
@@ -53,6 +67,7 @@ def appointment_book(
     now = clinic_now()
     if (on, at) <= (now.date(), now.time()):
         raise ValidationError("That time has already passed. Please pick a future slot.")
+    _check_booking_cap(patient=patient, today=now.date())
     if beyond_horizon(on, now):
         raise ValidationError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
     windows, leaves, booked = slot_inputs(doctor_id=doctor.pk, on=on, clinic_id=getattr(clinic, "pk", None))
@@ -81,6 +96,39 @@ def appointment_book(
             )
     except IntegrityError:  # the partial unique constraint is the backstop
         raise Conflict(SLOT_TAKEN) from None
+
+
+def appointments_release(*, appointments, cancel: bool, reason: str, what: str) -> int:
+    """The upcoming active appointments in `appointments` stand in the way of a doctor's leave or a clinic's
+    closure: without `cancel` a 409 that lists them; with it they are all cancelled, the reason recorded. The caller
+    holds the doctor row locks that bookings take, so no booking slips in between."""
+    now = clinic_now()
+    upcoming = appointments.filter(status__in=ACTIVE_STATUSES).filter(
+        Q(appointment_date__gt=now.date()) | Q(appointment_date=now.date(), appointment_time__gt=now.time())
+    )
+    held = list(
+        upcoming.order_by("appointment_date", "appointment_time").values("id", "appointment_date", "appointment_time")
+    )
+    if not held:
+        return 0
+    if not cancel:
+        raise Conflict(
+            f"{len(held)} upcoming appointment{'s' if len(held) > 1 else ''} fall in {what}. Move or cancel them, "
+            'or send "cancel_appointments": true to cancel them all.',
+            extra={
+                "appointments": [
+                    {
+                        "id": a["id"],
+                        "appointment_date": a["appointment_date"],
+                        "appointment_time": a["appointment_time"],
+                    }
+                    for a in held
+                ]
+            },
+        )
+    return Appointment.objects.filter(pk__in=[a["id"] for a in held]).update(
+        status=AppointmentStatus.CANCELLED, cancellation_reason=reason, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ app_name = "appointments"
 
 urlpatterns = [
     path("my/", views.MyAppointmentListCreateView.as_view(), name="my-list"),
-    path("my/<int:pk>/", views.MyAppointmentDetailView.as_view(), name="my-detail"),
+    path("my/<id:pk>/", views.MyAppointmentDetailView.as_view(), name="my-detail"),
     path("doctor/", views.DoctorAppointmentListView.as_view(), name="doctor-list"),
-    path("doctor/<int:pk>/", views.DoctorAppointmentDetailView.as_view(), name="doctor-detail"),
+    path("doctor/<id:pk>/", views.DoctorAppointmentDetailView.as_view(), name="doctor-detail"),
 ]

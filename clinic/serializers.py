@@ -7,6 +7,7 @@ from users.serializers import UserBriefSerializer
 from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
 
 PINCODE = {"invalid": "A PIN code has 6 digits."}
+MAX_ONBOARDING_SLOTS = 50  # a week of opening hours is a handful of rows; thousands only cost a worker seconds
 
 
 class TimeSlotSerializer(TimeRangeMixin, serializers.ModelSerializer):
@@ -78,7 +79,7 @@ class ClinicBriefSerializer(serializers.ModelSerializer):
 
 
 class ClinicOnboardingSerializer(ClinicSerializer):
-    time_slots = TimeSlotSerializer(many=True, required=False)
+    time_slots = TimeSlotSerializer(many=True, required=False, max_length=MAX_ONBOARDING_SLOTS)
 
     class Meta(ClinicSerializer.Meta):
         fields = [*ClinicSerializer.Meta.fields, "time_slots"]

@@ -88,7 +88,19 @@ def clinic_onboarding_complete(*, owner: User, time_slots: list[dict] = (), **fi
 
 
 @transaction.atomic
-def clinic_deactivate(*, clinic: Clinic) -> None:
+def clinic_deactivate(*, clinic: Clinic, cancel_appointments: bool = False) -> None:
+    """Closing a clinic with upcoming appointments is refused (409, listing them) unless they are to be cancelled.
+    Its doctors' row locks (the ones bookings take) keep a booking from landing while it closes."""
+    from appointments.services import appointments_release  # appointments stands on clinic: looked up lazily
+
+    doctors = apps.get_model("doctors", "DoctorProfile").objects.filter(user__clinic_memberships__clinic=clinic)
+    list(doctors.select_for_update(of=("self",)).values_list("pk", flat=True))
+    appointments_release(
+        appointments=clinic.appointments.all(),
+        cancel=cancel_appointments,
+        reason="The clinic has closed.",
+        what="this clinic's calendar",
+    )
     clinic.is_active = False
     clinic.save(update_fields=["is_active", "updated_at"])
     for member in clinic.members.filter(status=MemberStatus.ACTIVE).select_related("user"):

@@ -1,6 +1,6 @@
 from django.db.models import Count, Q
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -90,8 +90,20 @@ class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
         if request.method != "GET" and obj.owner_id != request.user.pk:
             raise PermissionDenied("Only this clinic's owner can change it.")
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "cancel_appointments", bool, description="Cancel its upcoming appointments (else 409 lists them)."
+            )
+        ]
+    )
+    def delete(self, request, *args, **kwargs):
+        return super().delete(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
-        services.clinic_deactivate(clinic=instance)
+        body = self.request.data if isinstance(self.request.data, dict) else {}
+        flag = self.request.query_params.get("cancel_appointments") or body.get("cancel_appointments")
+        services.clinic_deactivate(clinic=instance, cancel_appointments=str(flag).lower() in ("true", "1"))
 
 
 class _OwnedClinicMixin:

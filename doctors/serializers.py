@@ -95,9 +95,13 @@ class LeaveSerializer(serializers.ModelSerializer):
         queryset=Clinic.objects.filter(is_active=True), required=False, allow_null=True
     )
 
+    cancel_appointments = serializers.BooleanField(
+        write_only=True, default=False, help_text="Cancel the upcoming appointments that fall in the leave."
+    )
+
     class Meta:
         model = DoctorLeave
-        fields = ["id", "clinic", "start_date", "end_date", "reason", "created_at"]
+        fields = ["id", "clinic", "start_date", "end_date", "reason", "cancel_appointments", "created_at"]
         read_only_fields = ["id", "created_at"]
 
     def validate(self, attrs):

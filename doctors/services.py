@@ -46,9 +46,21 @@ def availability_deactivate(*, window: DoctorAvailability) -> None:
     window.save(update_fields=["is_active"])
 
 
-def leave_create(*, doctor: DoctorProfile, clinic=None, **fields) -> DoctorLeave:
+@transaction.atomic
+def leave_create(*, doctor: DoctorProfile, clinic=None, cancel_appointments: bool = False, **fields) -> DoctorLeave:
+    """A leave over booked appointments is refused (409, listing them) unless they are to be cancelled. It takes
+    the doctor row lock that every booking takes, so a booking and a leave for the same day cannot both succeed."""
+    from appointments.services import appointments_release  # appointments stands on doctors: looked up lazily
+
+    DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
     if clinic is not None:
         _require_membership(doctor=doctor, clinic=clinic)
+    held = doctor.appointments.filter(appointment_date__range=(fields["start_date"], fields["end_date"]))
+    if clinic is not None:
+        held = held.filter(clinic=clinic)
+    appointments_release(
+        appointments=held, cancel=cancel_appointments, reason="The doctor is on leave.", what="this leave"
+    )
     return DoctorLeave.objects.create(doctor=doctor, clinic=clinic, **fields)
 
 

@@ -9,10 +9,10 @@ urlpatterns = [
     path("me/", views.DoctorMeView.as_view(), name="me"),
     path("me/leaves/", views.MyLeaveListCreateView.as_view(), name="leave-list"),
     path("me/leaves/<uuid:leave_id>/", views.MyLeaveDetailView.as_view(), name="leave-detail"),
-    path("<int:pk>/", views.DoctorDetailView.as_view(), name="detail"),
-    path("<int:doctor_id>/availability/", views.AvailabilityListCreateView.as_view(), name="availability-list"),
+    path("<id:pk>/", views.DoctorDetailView.as_view(), name="detail"),
+    path("<id:doctor_id>/availability/", views.AvailabilityListCreateView.as_view(), name="availability-list"),
     path(
-        "<int:doctor_id>/availability/<uuid:window_id>/",
+        "<id:doctor_id>/availability/<uuid:window_id>/",
         views.AvailabilityDetailView.as_view(),
         name="availability-detail",
     ),

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from appointments.models import Appointment
 from doctors.models import Specialty
+from QuickCare.serializers import DateTimeField
 
 from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
 from .services import CONSENT_ACTIONS
@@ -65,7 +66,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 class ConsentRequestSerializer(serializers.Serializer):
     document = serializers.UUIDField()
     purpose = serializers.CharField(max_length=500)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = DateTimeField(required=False, allow_null=True)
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -117,7 +118,7 @@ class PatientConsentSerializer(ConsentSerializer):
 
 class ConsentActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(CONSENT_ACTIONS))
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
+    expires_at = DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
 
 
 class ConsentActionResponseSerializer(serializers.ModelSerializer):

@@ -1,3 +1,7 @@
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
@@ -78,7 +82,13 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
 
 
 def _file_response(document, *, with_body: bool):
-    if with_body:
+    prefix = settings.DOCUMENTS_ACCEL_REDIRECT_PREFIX
+    if with_body and prefix and isinstance(document.file.storage, FileSystemStorage):
+        # nginx sends the file (deploy/nginx.conf); the worker is free as soon as the log row is written.
+        response = HttpResponse(content_type=document.content_type)
+        response["X-Accel-Redirect"] = prefix + quote(document.file.name)
+        response["Content-Disposition"] = content_disposition_header(True, document.original_filename)
+    elif with_body:
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,

@@ -254,7 +254,9 @@ def password_change(*, user: User, password: str) -> None:
 
 @transaction.atomic
 def address_save(*, address: UserAddress) -> UserAddress:
-    """Save an address; making it current (or giving a user their first address) makes the others not current."""
+    """Save an address; making it current (or giving a user their first address) makes the others not current.
+    The user's row lock serialises a user's address writes, so two first addresses at once cannot both be current."""
+    User.objects.select_for_update().filter(pk=address.user_id).first()
     others = UserAddress.objects.select_for_update().filter(user_id=address.user_id).exclude(pk=address.pk)
     if not others.filter(is_current=True).exists():
         address.is_current = True

@@ -43,6 +43,7 @@ def test_schemathesis_finds_no_server_errors_or_contract_violations(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.sqlite3'}",
         "REDIS_URL": "",
         "DEBUG": "False",
+        "API_DOCS_PUBLIC": "True",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECRET_KEY": "fuzz-test-key-" + "x" * 40,
         "MEDIA_ROOT": str(tmp_path),

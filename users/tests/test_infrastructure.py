@@ -1,7 +1,9 @@
 import pytest
 from django.core.management import call_command
 
+from users.models import RoleId
 from users.sms import HttpSMSBackend, SMSError
+from users.tests.factories import make_user
 from users.validators import normalize_contact
 
 
@@ -12,9 +14,34 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 
 
 @pytest.mark.django_db
-def test_schema_and_docs_are_served(api_client):
+def test_schema_and_docs_are_public_when_api_docs_public(api_client, settings):
+    settings.API_DOCS_PUBLIC = True
     assert api_client.get("/api/schema/").status_code == 200
     assert api_client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_docs_public_off_keeps_schema_and_docs_for_signed_in_staff(api_client, settings):
+    """Hardening item 22: production does not publish the API's map; staff of the admin still read it."""
+    settings.API_DOCS_PUBLIC = False
+    assert api_client.get("/api/schema/").status_code == 403
+    refused = api_client.get("/api/schema/", {"format": "json"})
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "The API documentation is for staff signed in to the admin."}
+    assert api_client.get("/api/docs/").status_code == 403
+    api_client.force_login(make_user(role=RoleId.ADMIN, is_staff=True))
+    assert api_client.get("/api/schema/").status_code == 200
+    assert api_client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_swagger_ui_loads_its_assets_from_this_server_not_a_cdn(api_client, settings):
+    """Hardening item 22: no third-party script runs on the admin's origin."""
+    settings.API_DOCS_PUBLIC = True
+    html = api_client.get("/api/docs/").content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
 
 
 @pytest.mark.parametrize(

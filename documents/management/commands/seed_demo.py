@@ -16,8 +16,7 @@ from appointments.services import appointment_book
 from clinic.models import Clinic, ClinicMember
 from clinic.services import clinic_create, member_add
 from doctors.models import DoctorProfile, Weekday
-from doctors.services import doctor_profile_update
-from doctors.services import availability_save
+from doctors.services import availability_save, doctor_profile_update
 from documents.models import Document
 from documents.services import consent_act, consent_request, document_upload
 from users.models import RoleId, User
