@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from rest_framework.authentication import SessionAuthentication
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authentication import SessionAuthentication
 
 from appointments.views import FreeSlotsView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load

@@ -21,6 +21,9 @@ class RoleId(models.IntegerChoices):
     CLINIC_OWNER = 7, "Clinic Owner"
 
 
+STAFF_ROLES = (RoleId.DOCTOR, RoleId.RECEPTIONIST, RoleId.LAB_MEMBER)
+
+
 class Role(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True)
     name = models.CharField(max_length=50, unique=True)
@@ -57,7 +60,9 @@ class UserManager(BaseUserManager):
     def _create(self, contact, password, **fields):
         if not contact:
             raise ValueError("A contact number is required.")
-        fields.setdefault("registered_role_id", fields.get("roles_id", RoleId.PATIENT))
+        # Staff roles only ever come from a clinic membership: such an account stands on a patient's role.
+        role = fields.get("roles_id", RoleId.PATIENT)
+        fields.setdefault("registered_role_id", RoleId.PATIENT if role in STAFF_ROLES else role)
         user = self.model(contact=normalize_contact(contact), **fields)
         user.set_password(password)
         user.save(using=self._db)

@@ -25,10 +25,11 @@ def test_api_docs_public_off_keeps_schema_and_docs_for_signed_in_staff(api_clien
     """Hardening item 22: production does not publish the API's map; staff of the admin still read it."""
     settings.API_DOCS_PUBLIC = False
     assert api_client.get("/api/schema/").status_code == 403
+    assert api_client.get("/api/docs/").status_code == 403
+    api_client.force_login(make_user(role=RoleId.PATIENT))
     refused = api_client.get("/api/schema/", {"format": "json"})
     assert refused.status_code == 403
     assert refused.json() == {"message": "The API documentation is for staff signed in to the admin."}
-    assert api_client.get("/api/docs/").status_code == 403
     api_client.force_login(make_user(role=RoleId.ADMIN, is_staff=True))
     assert api_client.get("/api/schema/").status_code == 200
     assert api_client.get("/api/docs/").status_code == 200
