@@ -79,7 +79,7 @@ def test_item18_a_booking_and_a_leave_for_the_same_day_never_both_succeed():
         patient, monday = make_user(), next_weekday(0)
         barrier, results = threading.Barrier(2), {}
 
-        def as_user(user, key, method, url, body):
+        def as_user(user, key, method, url, body, barrier=barrier, results=results):
             client = APIClient()
             client.force_authenticate(user)
             barrier.wait()
