@@ -3,7 +3,7 @@ PATH_INFO) or in a User-Agent would otherwise forge a second log line."""
 
 from gunicorn.glogging import Logger
 
-from .middleware import log_safe
+from .logsafe import log_safe
 
 
 class SafeAccessLogger(Logger):

@@ -29,8 +29,8 @@ class DateTimeField(serializers.DateTimeField):
     default_error_messages = {"out_of_range": "Enter a date and time between the years 1900 and 9999."}
 
     def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
         try:
+            parsed = super().to_internal_value(value)
             in_range = 1900 <= parsed.astimezone(UTC).year <= 9999
         except OverflowError:
             in_range = False

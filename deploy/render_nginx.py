@@ -8,9 +8,9 @@ STATIC_ROOT, DOCUMENTS_ACCEL_REDIRECT_PREFIX), so nginx and the API cannot disag
 """
 
 import os
+import re
 import sys
 from pathlib import Path
-from string import Template
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,8 @@ def render(**overrides) -> str:
         "ACCEL_PREFIX": settings.DOCUMENTS_ACCEL_REDIRECT_PREFIX or "/_protected_documents/",
     }
     values.update(overrides)
-    return Template((ROOT / "deploy" / "nginx.conf").read_text()).substitute(values)
+    # Only ${UPPER_CASE} is ours: nginx's own $host, $scheme ... stay as they are.
+    return re.sub(r"\$\{([A-Z_]+)\}", lambda m: values[m[1]], (ROOT / "deploy" / "nginx.conf").read_text())
 
 
 if __name__ == "__main__":
