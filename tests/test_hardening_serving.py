@@ -16,7 +16,7 @@ from documents.tests.factories import make_document
 from QuickCare.cache import FailoverRedisCache
 from QuickCare.gunicorn_logging import SafeAccessLogger
 from QuickCare.logsafe import EscapeControlCharacters
-from QuickCare.wsgi import application
+from QuickCare.wsgi import application, refuse_non_text_charsets
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_item08_deeply_nested_json_is_400(api_client):
     assert response.json() == {"message": "JSON parse error - the body is nested too deeply."}
 
 
-def call_wsgi(environ_extra):
+def call_wsgi(app, environ_extra):
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": "/api/users/check/",
@@ -49,16 +49,23 @@ def call_wsgi(environ_extra):
     def start_response(status, headers, exc_info=None):
         seen["status"], seen["headers"] = status, dict(headers)
 
-    body = b"".join(application(environ, start_response))
+    body = b"".join(app(environ, start_response))
     return seen["status"], body
 
 
 def test_item08_a_non_text_charset_on_a_url_with_a_query_string_is_400():
-    status, body = call_wsgi({"CONTENT_TYPE": "text/plain; charset=rot13"})
+    status, body = call_wsgi(application, {"CONTENT_TYPE": "text/plain; charset=rot13"})
     assert status == "400 Bad Request"
     assert json.loads(body) == {"message": "Unsupported charset 'rot13'; send UTF-8."}
-    status, _ = call_wsgi({"CONTENT_TYPE": "text/plain; charset=utf-8"})
-    assert status == "200 OK"
+
+
+@pytest.mark.parametrize("content_type", ["text/plain; charset=utf-8", "application/json", "text/plain; charset=nope"])
+def test_item08_text_and_unknown_charsets_pass_through_to_django(content_type):
+    def django(environ, start_response):
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    assert call_wsgi(refuse_non_text_charsets(django), {"CONTENT_TYPE": content_type}) == ("200 OK", b"ok")
 
 
 def test_item08_an_expiry_in_year_one_is_400(auth_client, patient):

@@ -199,7 +199,9 @@ def password_reset_start(*, contact: str) -> None:
 def password_reset_finish(*, contact: str, otp: str, password: str) -> User:
     """Forgotten password, step 2: a correct OTP sets the new password and ends every earlier token."""
     with transaction.atomic():
-        reset = PasswordReset.objects.select_for_update().select_related("user").filter(contact=contact).first()
+        reset = (
+            PasswordReset.objects.select_for_update(of=("self",)).select_related("user").filter(contact=contact).first()
+        )
         if reset is None:
             raise ValidationError(NO_RESET_WAITING)
         # Judged before the code, so that a rejected password does not use the code up.

@@ -67,7 +67,7 @@ def test_item18_a_leave_with_cancel_appointments_cancels_them(auth_client, docto
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded roles
 def test_item18_a_booking_and_a_leave_for_the_same_day_never_both_succeed():
     from rest_framework.test import APIClient
 

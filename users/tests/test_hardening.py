@@ -300,7 +300,7 @@ def test_item07_refresh_token_of_a_deleted_user_is_401(api_client):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded roles
 def test_item10_concurrent_first_addresses_leave_exactly_one_current():
     from rest_framework.test import APIClient
 
