@@ -218,7 +218,8 @@ SIMPLE_JWT = {
 
 # /api/schema/ and /api/docs/ for anyone (default in debug), or only for staff signed in to the admin (default with
 # DEBUG off: the API's map is not published on a production host).
-API_DOCS_PUBLIC = config("API_DOCS_PUBLIC", default=DEBUG, cast=bool)
+_docs_public = config("API_DOCS_PUBLIC", default="")
+API_DOCS_PUBLIC = DEBUG if _docs_public == "" else config("API_DOCS_PUBLIC", cast=bool)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "QuickCare API",

@@ -96,6 +96,26 @@ def otp_check(challenge: OTPChallenge, otp: str) -> str | None:
     return f"The OTP is not correct. {left} attempt{'s' if left > 1 else ''} left."
 
 
+def _otp_challenge_renew(model: type[OTPChallenge], *, contact: str, fill):
+    """The number's challenge of this flow, locked (or a new one): the resend cooldown is enforced, `fill(challenge,
+    now)` sets the flow's own fields (its result is passed back), the code is new, and the row is committed before
+    the caller sends anything. Returns (challenge, code, fill's result)."""
+    now = timezone.now()
+    with transaction.atomic():
+        challenge = model.objects.select_for_update(of=("self",)).filter(contact=contact).first()
+        if challenge is not None:
+            _otp_cooldown(challenge, now)
+        challenge = challenge or model(contact=contact)
+        filled = fill(challenge, now)
+        code = _otp_issue(challenge, now)
+        try:
+            with transaction.atomic():
+                challenge.save()
+        except IntegrityError:  # a simultaneous request for the same number inserted first
+            raise Conflict("A request for this number is already in progress; please retry.") from None
+    return challenge, code, filled
+
+
 def _otp_send(challenge: OTPChallenge, message: str) -> None:
     """Send after the challenge row is committed (no lock is held during the provider's HTTP call). A failed send
     removes the challenge, so nothing is kept that the person never received."""
@@ -122,21 +142,14 @@ def registration_start(*, contact: str, name: str, password: str, role: int) -> 
         raise Conflict(ALREADY_REGISTERED)
     sends = ContactThrottle("otp_send_contact")
     sends.check(contact)
-    now = timezone.now()
-    with transaction.atomic():
-        pending = PendingRegistration.objects.select_for_update().filter(contact=contact).first()
-        if pending is not None:
-            _otp_cooldown(pending, now)
-        waiting = pending is not None and pending.expires_at > now
-        pending = pending or PendingRegistration(contact=contact)
+
+    def fill(pending: PendingRegistration, now) -> bool:
+        waiting = pending.pk is not None and pending.expires_at > now
         if not waiting:
             pending.name, pending.password, pending.role_id = name, make_password(password), role
-        code = _otp_issue(pending, now)
-        try:
-            with transaction.atomic():
-                pending.save()
-        except IntegrityError:  # a simultaneous step 1 for the same number inserted first
-            raise Conflict("A registration for this number is already in progress; please retry.") from None
+        return waiting
+
+    pending, code, waiting = _otp_challenge_renew(PendingRegistration, contact=contact, fill=fill)
     message = _code_message(code)
     if waiting:
         message = f"A QuickCare registration for this number is already waiting. {message}"
@@ -178,19 +191,11 @@ def password_reset_start(*, contact: str) -> None:
     stored state for every number (see PasswordReset)."""
     sends = ContactThrottle("otp_send_contact")
     sends.check(contact)
-    now = timezone.now()
-    with transaction.atomic():
-        reset = PasswordReset.objects.select_for_update().filter(contact=contact).first()
-        if reset is not None:
-            _otp_cooldown(reset, now)
-        reset = reset or PasswordReset(contact=contact)
+
+    def fill(reset: PasswordReset, now) -> None:
         reset.user = User.objects.filter(contact=contact, is_active=True).first()
-        code = _otp_issue(reset, now)
-        try:
-            with transaction.atomic():
-                reset.save()
-        except IntegrityError:
-            raise Conflict("A password reset for this number is already in progress; please retry.") from None
+
+    reset, code, _ = _otp_challenge_renew(PasswordReset, contact=contact, fill=fill)
     if reset.user is not None:
         _otp_send(reset, f"{_code_message(code)} Use it to set a new password. Did not ask? Ignore this message.")
     sends.record(contact)
