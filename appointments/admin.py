@@ -1,10 +1,16 @@
 from django.contrib import admin
 
-from .models import Appointment
+from QuickCare.admin import run_service_action
+
+from . import services
+from .models import Actor, Appointment, AppointmentStatus
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    """Bookings are made and moved only by the services (the booking rules, APPOINTMENT_MOVES): every field that a
+    rule depends on is read-only here, and operators cancel through an action that calls appointment_move."""
+
     list_display = [
         "id",
         "appointment_date",
@@ -19,5 +25,37 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "mode", "appointment_type", "appointment_date"]
     search_fields = ["patient__contact", "patient__name", "doctor__user__name", "clinic__name"]
     list_select_related = ["doctor__user", "patient", "clinic"]
-    raw_id_fields = ["patient", "doctor", "clinic"]
     date_hierarchy = "appointment_date"
+    readonly_fields = [
+        "patient",
+        "doctor",
+        "clinic",
+        "appointment_date",
+        "appointment_time",
+        "appointment_type",
+        "mode",
+        "status",
+        "fee_charged",
+        "cancellation_reason",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["cancel_as_operator"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel selected appointments (recorded as cancelled by you)")
+    def cancel_as_operator(self, request, queryset):
+        def cancel(appointment, operator):
+            services.appointment_move(
+                appointment=appointment,
+                to=AppointmentStatus.CANCELLED,
+                actor=Actor.OPERATOR,
+                reason=f"Cancelled by QuickCare support ({operator.name or operator.contact}).",
+            )
+
+        run_service_action(self, request, queryset, cancel, "appointments cancelled")

@@ -15,6 +15,14 @@ class AppointmentStatus(models.TextChoices):
 ACTIVE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 
 
+class Actor(models.TextChoices):
+    """Who moves an appointment (appointments.services.APPOINTMENT_MOVES says who may make which move)."""
+
+    PATIENT = "patient"
+    DOCTOR = "doctor"
+    OPERATOR = "operator"  # staff in the Django admin
+
+
 class AppointmentType(models.TextChoices):
     FIRST_VISIT = "first_visit"
     FOLLOW_UP = "follow_up"
@@ -46,7 +54,7 @@ class Appointment(models.Model):
             # The backstop against double booking: one active appointment per doctor, date and time.
             models.UniqueConstraint(
                 fields=["doctor", "appointment_date", "appointment_time"],
-                condition=Q(status__in=["pending", "confirmed"]),
+                condition=Q(status__in=ACTIVE_STATUSES),
                 name="one_active_booking_per_doctor_slot",
             ),
         ]

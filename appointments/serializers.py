@@ -6,7 +6,8 @@ from doctors.models import DoctorProfile
 from users.serializers import UserBriefSerializer
 from users.validators import contact_as_int
 
-from .models import AppointmentMode, AppointmentStatus, AppointmentType
+from .models import Actor, AppointmentMode, AppointmentStatus, AppointmentType
+from .services import APPOINTMENT_MOVES
 
 
 class _DoctorUserSerializer(serializers.Serializer):
@@ -139,7 +140,7 @@ class BookingSerializer(serializers.Serializer):
 
 class PatientStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=[AppointmentStatus.CANCELLED],
+        choices=[new for (_, new), actors in APPOINTMENT_MOVES.items() if Actor.PATIENT in actors],
         error_messages={"invalid_choice": 'Patients can only cancel: send {{"status": "cancelled"}}.'},
     )
 

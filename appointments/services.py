@@ -10,26 +10,24 @@ from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
 from users.models import User
 
-from .models import ACTIVE_STATUSES, Appointment, AppointmentMode, AppointmentStatus, AppointmentType
+from .models import ACTIVE_STATUSES, Actor, Appointment, AppointmentMode, AppointmentStatus, AppointmentType
 from .selectors import beyond_horizon, clinic_now, free_slots, slot_inputs
 
 SLOT_TAKEN = "This slot is no longer available."
 
-S = AppointmentStatus
-PATIENT, DOCTOR = "patient", "doctor"
 # Who may move an appointment from one status to another. Everything not listed is refused.
 APPOINTMENT_MOVES = {
-    (S.PENDING, S.CONFIRMED): {DOCTOR},
-    (S.PENDING, S.CANCELLED): {PATIENT, DOCTOR},
-    (S.CONFIRMED, S.COMPLETED): {DOCTOR},
-    (S.CONFIRMED, S.CANCELLED): {PATIENT, DOCTOR},
-    (S.CONFIRMED, S.NO_SHOW): {DOCTOR},
+    (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED): {Actor.DOCTOR},
+    (AppointmentStatus.PENDING, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED): {Actor.DOCTOR},
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.NO_SHOW): {Actor.DOCTOR},
 }
 # Moves that record what happened at the visit, so they cannot happen before its day.
-AFTER_THE_VISIT = {S.COMPLETED, S.NO_SHOW}
+AFTER_THE_VISIT = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
 
 
-def allowed_moves(*, current: str, actor: str) -> list[str]:
+def allowed_moves(*, current: str, actor: Actor) -> list[str]:
     return [new for (old, new), actors in APPOINTMENT_MOVES.items() if old == current and actor in actors]
 
 
@@ -132,7 +130,8 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str) 
 
 
 @transaction.atomic
-def appointment_move(*, appointment: Appointment, to: str, actor: str) -> Appointment:
+def appointment_move(*, appointment: Appointment, to: str, actor: Actor, reason: str = "") -> Appointment:
+    """The one way an appointment's status changes (API, admin). `reason` is kept with a cancellation."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     current = appointment.status
     if actor not in APPOINTMENT_MOVES.get((current, to), ()):
@@ -142,8 +141,13 @@ def appointment_move(*, appointment: Appointment, to: str, actor: str) -> Appoin
     now = clinic_now()
     if to in AFTER_THE_VISIT and appointment.appointment_date > now.date():
         raise Conflict(f"An appointment can be marked {to} only on or after its date.")
-    if actor == PATIENT and (appointment.appointment_date, appointment.appointment_time) <= (now.date(), now.time()):
+    if actor == Actor.PATIENT and (appointment.appointment_date, appointment.appointment_time) <= (
+        now.date(),
+        now.time(),
+    ):
         raise Conflict("This appointment time has passed; it can no longer be cancelled.")
     appointment.status = to
-    appointment.save(update_fields=["status", "updated_at"])
+    if to == AppointmentStatus.CANCELLED and reason:
+        appointment.cancellation_reason = reason[:500]
+    appointment.save(update_fields=["status", "cancellation_reason", "updated_at"])
     return appointment

@@ -12,7 +12,7 @@ from users.permissions import HasOwnRecords, IsDoctor
 
 from . import services
 from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
-from .models import Appointment
+from .models import Actor, Appointment
 from .selectors import doctor_free_slots
 from .serializers import (
     DOCTOR_LIST_COLUMNS,
@@ -91,7 +91,7 @@ class MyAppointmentListCreateView(_AppointmentList, generics.ListCreateAPIView):
 
 class _AppointmentDetail(generics.RetrieveAPIView):
     status_serializer: type
-    actor: str
+    actor: Actor
 
     @extend_schema(request=None, responses=None)  # replaced per subclass below
     def patch(self, request, pk):
@@ -108,7 +108,7 @@ class MyAppointmentDetailView(_AppointmentDetail):
     permission_classes = [HasOwnRecords]
     serializer_class = AppointmentSerializer
     status_serializer = PatientStatusSerializer
-    actor = services.PATIENT
+    actor = Actor.PATIENT
 
     def get_queryset(self):
         return _appointments().filter(patient_id=self.request.user.pk)
@@ -129,7 +129,7 @@ class DoctorAppointmentDetailView(_AppointmentDetail):
     permission_classes = [IsDoctor]
     serializer_class = DoctorAppointmentSerializer
     status_serializer = DoctorStatusSerializer
-    actor = services.DOCTOR
+    actor = Actor.DOCTOR
 
     def get_queryset(self):
         return _doctor_appointments(self.request.user)

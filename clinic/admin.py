@@ -1,18 +1,29 @@
 from django.contrib import admin
 
+from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+
+from . import services
 from .models import Clinic, ClinicMember, ClinicTimeSlot
 
 
 class MemberInline(admin.TabularInline):
+    """Shown, never edited here: a membership gives a role and a doctor profile (clinic.services)."""
+
     model = ClinicMember
     fk_name = "clinic"
     extra = 0
-    raw_id_fields = ["user", "added_by"]
+    fields = ["user", "member_role", "status", "department", "joined_at", "left_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-class TimeSlotInline(admin.TabularInline):
+class TimeSlotInline(ReadOnlyInline):  # no overlaps: owners set hours through the API (time_slot_save)
     model = ClinicTimeSlot
-    extra = 0
 
 
 @admin.register(Clinic)
@@ -22,21 +33,37 @@ class ClinicAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "city", "registration_number", "owner__contact", "owner__name"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["is_active", "created_at", "updated_at"]  # closing goes through clinic_deactivate
     inlines = [MemberInline, TimeSlotInline]
 
 
 @admin.register(ClinicMember)
 class ClinicMemberAdmin(admin.ModelAdmin):
+    """Role, status and the people are read-only: ending a membership goes through member_remove (which gives the
+    person their earlier role back); owners add members through the API."""
+
     list_display = ["user", "clinic", "member_role", "status", "department", "joined_at", "left_at"]
     list_filter = ["member_role", "status"]
     search_fields = ["user__contact", "user__name", "clinic__name"]
     list_select_related = ["user", "clinic"]
-    raw_id_fields = ["user", "clinic", "added_by"]
+    readonly_fields = ["user", "clinic", "member_role", "status", "joined_at", "left_at", "added_by", "created_at"]
+    actions = ["end_memberships"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="End selected memberships (the person gets their earlier role back)")
+    def end_memberships(self, request, queryset):
+        run_service_action(
+            self, request, queryset.select_related("user"), lambda m, _: services.member_remove(member=m), "ended"
+        )
 
 
 @admin.register(ClinicTimeSlot)
-class ClinicTimeSlotAdmin(admin.ModelAdmin):
+class ClinicTimeSlotAdmin(ReadOnlyAdmin):
     list_display = [
         "clinic",
         "day_of_week",

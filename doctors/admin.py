@@ -1,12 +1,14 @@
 from django.contrib import admin
 
+from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import DoctorAvailability, DoctorLeave, DoctorProfile
 
 
-class AvailabilityInline(admin.TabularInline):
+# Windows and leaves carry the scheduling rules (no overlaps, membership, booked patients): doctors set them through
+# the API (doctors.services); the admin shows them.
+class AvailabilityInline(ReadOnlyInline):
     model = DoctorAvailability
-    extra = 0
-    raw_id_fields = ["clinic"]
 
 
 @admin.register(DoctorProfile)
@@ -16,11 +18,12 @@ class DoctorProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__name", "user__contact", "registration_number"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
+    readonly_fields = ["listed_at"]  # set only by the doctor's own first profile save
     inlines = [AvailabilityInline]
 
 
 @admin.register(DoctorAvailability)
-class DoctorAvailabilityAdmin(admin.ModelAdmin):
+class DoctorAvailabilityAdmin(ReadOnlyAdmin):
     list_display = [
         "doctor",
         "clinic",
@@ -34,12 +37,10 @@ class DoctorAvailabilityAdmin(admin.ModelAdmin):
     list_filter = ["day", "is_active"]
     search_fields = ["doctor__user__name", "clinic__name"]
     list_select_related = ["doctor__user", "clinic"]
-    raw_id_fields = ["doctor", "clinic"]
 
 
 @admin.register(DoctorLeave)
-class DoctorLeaveAdmin(admin.ModelAdmin):
+class DoctorLeaveAdmin(ReadOnlyAdmin):
     list_display = ["doctor", "clinic", "start_date", "end_date", "reason"]
     search_fields = ["doctor__user__name"]
     list_select_related = ["doctor__user", "clinic"]
-    raw_id_fields = ["doctor", "clinic"]

@@ -1,5 +1,8 @@
 from django.contrib import admin
 
+from QuickCare.admin import ReadOnlyAdmin, run_service_action
+
+from . import services
 from .models import Document, DocumentAccessLog, DocumentConsent
 
 
@@ -20,33 +23,43 @@ class DocumentAdmin(admin.ModelAdmin):
         "sha256",
         "uploaded_at",
         "appointment",
+        "is_deleted",
         "deleted_at",
     ]
+    actions = ["delete_softly"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Delete selected documents (soft; their consents end)")
+    def delete_softly(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset.filter(is_deleted=False),
+            lambda d, _: services.document_delete(document=d),
+            "deleted",
+        )
 
 
 @admin.register(DocumentConsent)
-class DocumentConsentAdmin(admin.ModelAdmin):
+class DocumentConsentAdmin(ReadOnlyAdmin):
+    """Only the patient grants, rejects or revokes (documents.services.consent_act): operators read, never set."""
+
     list_display = ["document", "doctor", "status", "expires_at", "requested_at", "actioned_at"]
     list_filter = ["status"]
     search_fields = ["document__title", "doctor__user__name", "document__owner__contact"]
     list_select_related = ["document", "doctor__user"]
-    raw_id_fields = ["document", "doctor"]
 
 
 @admin.register(DocumentAccessLog)
-class DocumentAccessLogAdmin(admin.ModelAdmin):
+class DocumentAccessLogAdmin(ReadOnlyAdmin):
     """Append-only: operators can read the log but never add, change or delete an entry."""
 
     list_display = ["accessed_at", "document", "accessed_by", "action", "ip_address"]
     list_filter = ["action"]
     search_fields = ["document__title", "accessed_by__contact", "ip_address"]
     list_select_related = ["document", "accessed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

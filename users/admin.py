@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 
+from QuickCare.admin import ReadOnlyAdmin
+
 from . import services
 from .models import PatientMedicalProfile, PendingRegistration, Role, User, UserAddress
 from .validators import normalize_contact
@@ -74,16 +76,12 @@ class UserAddressAdmin(admin.ModelAdmin):
 
 
 @admin.register(PendingRegistration)
-class PendingRegistrationAdmin(admin.ModelAdmin):
+class PendingRegistrationAdmin(ReadOnlyAdmin):
     """Operators may see that a number is mid-registration; never the password hash or the OTP secret."""
 
     list_display = ["contact", "name", "role", "attempts", "sent_at", "expires_at"]
     search_fields = ["contact"]
     fields = ["contact", "name", "role", "attempts", "sent_at", "expires_at"]
-    readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def has_delete_permission(self, request, obj=None):
+        return True  # voiding a stuck registration is safe: the person starts again at step 1
