@@ -139,3 +139,17 @@ def doctor_free_slots(*, doctor_id: int, on: date, clinic_id=None, now: datetime
         return []
     windows, leaves, booked = slot_inputs(doctor_id=doctor_id, on=on, clinic_id=clinic_id)
     return free_slots(windows=windows, leaves=leaves, booked=booked, on=on, now=now)
+
+
+def _appointments():
+    return Appointment.objects.select_related("doctor__user", "clinic")
+
+
+def appointments_of_patient(user):
+    """The caller's own appointments (someone else's is then a 404)."""
+    return _appointments().filter(patient_id=user.pk)
+
+
+def appointments_of_doctor(user):
+    """Appointments with the caller as the doctor, with their patients."""
+    return _appointments().select_related("patient").filter(doctor__user_id=user.pk)

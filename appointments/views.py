@@ -12,8 +12,8 @@ from users.permissions import HasOwnRecords, IsDoctor
 
 from . import services
 from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
-from .models import Actor, Appointment
-from .selectors import doctor_free_slots
+from .models import Actor
+from .selectors import appointments_of_doctor, appointments_of_patient, doctor_free_slots
 from .serializers import (
     DOCTOR_LIST_COLUMNS,
     LIST_COLUMNS,
@@ -45,14 +45,6 @@ class FreeSlotsView(APIView):
         return Response({"doctor": doctor_id, "date": on, "available_slots": [t.strftime("%H:%M") for t in slots]})
 
 
-def _appointments():
-    return Appointment.objects.select_related("doctor__user", "clinic")
-
-
-def _doctor_appointments(user):
-    return _appointments().select_related("patient").filter(doctor__user_id=user.pk)
-
-
 class _AppointmentList(RowsListMixin):
     """The hot lists: JSON built from `.values()` rows (test-guarded to equal the serializers')."""
 
@@ -69,7 +61,7 @@ class MyAppointmentListCreateView(_AppointmentList, generics.ListCreateAPIView):
     list_columns = LIST_COLUMNS
 
     def get_queryset(self):
-        return _appointments().filter(patient_id=self.request.user.pk)
+        return appointments_of_patient(self.request.user)
 
     @extend_schema(request=BookingSerializer, responses={201: AppointmentSerializer})
     def post(self, request):
@@ -111,7 +103,7 @@ class MyAppointmentDetailView(_AppointmentDetail):
     actor = Actor.PATIENT
 
     def get_queryset(self):
-        return _appointments().filter(patient_id=self.request.user.pk)
+        return appointments_of_patient(self.request.user)
 
 
 class DoctorAppointmentListView(_AppointmentList, generics.ListAPIView):
@@ -121,7 +113,7 @@ class DoctorAppointmentListView(_AppointmentList, generics.ListAPIView):
     list_columns = DOCTOR_LIST_COLUMNS
 
     def get_queryset(self):
-        return _doctor_appointments(self.request.user)
+        return appointments_of_doctor(self.request.user)
 
 
 @extend_schema(methods=["PATCH"], request=DoctorStatusSerializer, responses={200: DoctorAppointmentSerializer})
@@ -132,4 +124,4 @@ class DoctorAppointmentDetailView(_AppointmentDetail):
     actor = Actor.DOCTOR
 
     def get_queryset(self):
-        return _doctor_appointments(self.request.user)
+        return appointments_of_doctor(self.request.user)

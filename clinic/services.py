@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
@@ -224,13 +224,3 @@ def member_remove(*, member: ClinicMember) -> None:
     member.status, member.left_at = MemberStatus.INACTIVE, timezone.localdate()
     member.save(update_fields=["status", "left_at"])
     sync_role(member.user)
-
-
-def clinic_for_owner(*, user: User, clinic_id) -> Clinic:
-    """An active clinic the caller owns: unknown -> 404, someone else's (public object) -> 403."""
-    clinic = Clinic.objects.filter(pk=clinic_id, is_active=True).first()
-    if clinic is None:
-        raise NotFound("Clinic not found.")
-    if clinic.owner_id != user.pk:
-        raise PermissionDenied("Only this clinic's owner can manage it.")
-    return clinic

@@ -1,20 +1,21 @@
-from django.db.models import Count, Q
+from functools import cached_property
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
+from QuickCare.mixins import PartialPutMixin
 from users.permissions import HasOwnRecords, IsClinicOwner
-from users.views import PartialPutMixin
 
 from . import services
 from .filters import MemberFilter, PublicClinicFilter
-from .models import Clinic, ClinicMember, MemberStatus
+from .models import Clinic, ClinicMember
+from .selectors import clinic_for_owner, clinics_with_member_count
 from .serializers import (
     ClinicOnboardingResponseSerializer,
     ClinicOnboardingSerializer,
@@ -25,14 +26,6 @@ from .serializers import (
     PublicClinicSerializer,
     TimeSlotSerializer,
 )
-
-
-def clinics_with_member_count():
-    return (
-        Clinic.objects.filter(is_active=True)
-        .annotate(member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
-        .order_by("name", "id")
-    )  # Meta.ordering is not applied to GROUP BY queries
 
 
 class ClinicOnboardingView(APIView):
@@ -85,10 +78,10 @@ class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     def get_queryset(self):
         return clinics_with_member_count()
 
-    def check_object_permissions(self, request, obj):
-        super().check_object_permissions(request, obj)
-        if request.method != "GET" and obj.owner_id != request.user.pk:
-            raise PermissionDenied("Only this clinic's owner can change it.")
+    def get_object(self):
+        if self.request.method == "GET":
+            return super().get_object()
+        return clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["pk"])
 
     @extend_schema(
         parameters=[
@@ -111,11 +104,9 @@ class _OwnedClinicMixin:
 
     permission_classes = [IsClinicOwner]
 
-    @property
+    @cached_property
     def clinic(self):
-        if not hasattr(self, "_clinic"):
-            self._clinic = services.clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
-        return self._clinic
+        return clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
 
 
 class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
@@ -163,7 +154,7 @@ class TimeSlotListCreateView(generics.ListCreateAPIView):
         return clinic.time_slots.filter(is_active=True)
 
     def perform_create(self, serializer):
-        clinic = services.clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
+        clinic = clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
         serializer.instance = services.time_slot_save(clinic=clinic, **serializer.validated_data)
 
 

@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, QuerySet, When
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
 from users.validators import contact_as_int
@@ -111,3 +112,20 @@ def bookable_windows(*, doctor_id: int) -> QuerySet[DoctorAvailability]:
         clinic__members__status=MemberStatus.ACTIVE,
         clinic__members__member_role=MemberRole.DOCTOR,
     )
+
+
+def doctor_profile_of(user) -> DoctorProfile | None:
+    """The doctor profile of this user, if they have one: the one accessor (profiles are created by
+    clinic.services.doctor_profile_ensure when a clinic adds a doctor, never on a read)."""
+    return DoctorProfile.objects.select_related("user").filter(user_id=user.pk).first()
+
+
+def doctor_for_self(*, user, doctor_id) -> DoctorProfile:
+    """A doctor profile the caller may change: unknown -> 404, another doctor's (a public object) -> 403. The same
+    idiom as clinic.selectors.clinic_for_owner."""
+    doctor = DoctorProfile.objects.filter(pk=doctor_id).first()
+    if doctor is None:
+        raise NotFound("Doctor not found.")
+    if doctor.user_id != user.pk:
+        raise PermissionDenied("You can only manage your own availability.")
+    return doctor

@@ -1,22 +1,32 @@
 import uuid
+from functools import cached_property
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from QuickCare.caching import PublicCacheMixin
 from QuickCare.lists import RowsListMixin
+from QuickCare.mixins import PartialPutMixin
 from users.permissions import IsDoctor
-from users.views import PartialPutMixin
 
 from . import services
 from .filters import DoctorFilter
 from .models import DoctorAvailability, DoctorProfile
-from .selectors import CARD_FIELDS, DAY_ORDER, bookable_windows, doctor_cards, listed_doctors, with_clinics
+from .selectors import (
+    CARD_FIELDS,
+    DAY_ORDER,
+    bookable_windows,
+    doctor_cards,
+    doctor_for_self,
+    doctor_profile_of,
+    listed_doctors,
+    with_clinics,
+)
 from .serializers import (
     AvailabilitySerializer,
     DoctorDetailSerializer,
@@ -27,7 +37,9 @@ from .serializers import (
 
 
 def my_doctor_profile(user) -> DoctorProfile:
-    profile, _ = DoctorProfile.objects.select_related("user").get_or_create(user=user)
+    profile = doctor_profile_of(user)
+    if profile is None:
+        raise NotFound("You have no doctor profile yet: a clinic creates it when it adds you as a doctor.")
     return profile
 
 
@@ -72,13 +84,11 @@ class _DoctorWindows:
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsDoctor()]
 
-    @property
+    @cached_property
     def doctor(self) -> DoctorProfile:
-        if not hasattr(self, "_doctor"):
-            self._doctor = get_object_or_404(DoctorProfile, pk=self.kwargs["doctor_id"])
-            if self.request.method != "GET" and self._doctor.user_id != self.request.user.pk:
-                raise PermissionDenied("You can only manage your own availability.")
-        return self._doctor
+        if self.request.method == "GET":
+            return get_object_or_404(DoctorProfile, pk=self.kwargs["doctor_id"])
+        return doctor_for_self(user=self.request.user, doctor_id=self.kwargs["doctor_id"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

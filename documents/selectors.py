@@ -1,7 +1,6 @@
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, UUIDField, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, UUIDField, Value, When
 from django.utils import timezone
 
-from doctors.models import DoctorProfile
 from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
 from users.permissions import PERSON_ROLES
@@ -51,5 +50,12 @@ def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[Docum
     )
 
 
-def doctor_profile_of(user: User) -> DoctorProfile | None:
-    return DoctorProfile.objects.filter(user=user).first()
+def consents_for_patient(user: User) -> QuerySet[DocumentConsent]:
+    """Requests for the patient's documents, with the asking doctor's active clinics (`active_clinics`)."""
+    clinics = Prefetch(
+        "doctor__user__clinic_memberships",
+        queryset=active_doctor_memberships().select_related("clinic"),
+        to_attr="active_clinics",
+    )
+    consents = DocumentConsent.objects.filter(document__owner_id=user.pk).select_related("document", "doctor__user")
+    return with_effective_status(consents).prefetch_related(clinics)

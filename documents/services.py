@@ -8,13 +8,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from doctors.selectors import active_doctor_memberships
+from doctors.selectors import active_doctor_memberships, doctor_profile_of
 from QuickCare.exceptions import Conflict, PayloadTooLarge
 from users.models import User
 
 from . import filetypes
 from .models import AccessAction, ConsentStatus, Document, DocumentAccessLog, DocumentConsent
-from .selectors import doctor_profile_of, documents_visible_to
+from .selectors import documents_visible_to
 
 
 def _safe_filename(name: str) -> str:

@@ -2,7 +2,6 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
@@ -14,7 +13,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from doctors.selectors import active_doctor_memberships
 from QuickCare.net import client_ip
 from users.permissions import HasOwnRecords, IsDoctor
 from users.throttles import UploadThrottle
@@ -22,7 +20,7 @@ from users.throttles import UploadThrottle
 from . import services
 from .filters import ConsentFilter, DocumentFilter
 from .models import AccessAction, DocumentAccessLog, DocumentConsent
-from .selectors import documents_visible_to, with_effective_status
+from .selectors import consents_for_patient, documents_visible_to, with_effective_status
 from .serializers import (
     AccessLogSerializer,
     ConsentActionResponseSerializer,
@@ -118,16 +116,6 @@ class DocumentDownloadView(APIView):
         return _file_response(services.document_for(user=request.user, document_id=pk), with_body=False)
 
 
-def _consents_for_patient(user):
-    clinics = Prefetch(
-        "doctor__user__clinic_memberships",
-        queryset=active_doctor_memberships().select_related("clinic"),
-        to_attr="active_clinics",
-    )
-    consents = DocumentConsent.objects.filter(document__owner_id=user.pk).select_related("document", "doctor__user")
-    return with_effective_status(consents).prefetch_related(clinics)
-
-
 class ConsentRequestView(APIView):
     permission_classes = [IsDoctor]
 
@@ -153,7 +141,7 @@ class MyConsentListView(generics.ListAPIView):
     filterset_class = ConsentFilter
 
     def get_queryset(self):
-        return _consents_for_patient(self.request.user)
+        return consents_for_patient(self.request.user)
 
 
 class DoctorConsentListView(generics.ListAPIView):

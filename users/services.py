@@ -160,6 +160,7 @@ def registration_start(*, contact: str, name: str, password: str, role: int) -> 
 
 def registration_verify(*, contact: str, otp: str, role: int) -> User:
     """Onboarding step 2: check the OTP and create the account."""
+    ContactThrottle("otp_verify_contact").hit(contact)
     with transaction.atomic():
         pending = PendingRegistration.objects.select_for_update().filter(contact=contact, role_id=role).first()
         if pending is None:
@@ -203,6 +204,7 @@ def password_reset_start(*, contact: str) -> None:
 
 def password_reset_finish(*, contact: str, otp: str, password: str) -> User:
     """Forgotten password, step 2: a correct OTP sets the new password and ends every earlier token."""
+    ContactThrottle("otp_verify_contact").hit(contact)
     with transaction.atomic():
         reset = (
             PasswordReset.objects.select_for_update(of=("self",)).select_related("user").filter(contact=contact).first()

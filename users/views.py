@@ -5,6 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from QuickCare.mixins import PartialPutMixin
+
 from . import services
 from .models import PatientMedicalProfile, RoleId, User
 from .permissions import IsPatient
@@ -32,15 +34,8 @@ from .serializers import (
     TokenRefreshSerializer,
     UserSummarySerializer,
 )
-from .throttles import CheckIPThrottle, ContactThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
+from .throttles import CheckIPThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
 from .validators import contact_as_int
-
-
-class PartialPutMixin:
-    """PUT accepts a partial body as PATCH does: clients send only what changed."""
-
-    def put(self, request, *args, **kwargs):
-        return self.partial_update(request, *args, **kwargs)
 
 
 @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer, 401: MessageSerializer})
@@ -113,9 +108,7 @@ class _RegistrationVerifyView(APIView):
     def post(self, request):
         serializer = RegistrationVerifySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        contact = serializer.validated_data["contact"]
-        ContactThrottle("otp_verify_contact").hit(contact)
-        user = services.registration_verify(contact=contact, otp=serializer.validated_data["otp"], role=self.role)
+        user = services.registration_verify(**serializer.validated_data, role=self.role)
         body = {
             "message": self.message,
             **services.tokens_for(user),
@@ -173,6 +166,11 @@ class MedicalProfileView(PartialPutMixin, generics.RetrieveUpdateAPIView):
     serializer_class = MedicalProfileSerializer
 
     def get_object(self):
+        """No write on GET: an account without a profile yet reads an empty one; the first update creates it."""
+        if self.request.method == "GET":
+            return PatientMedicalProfile.objects.filter(user=self.request.user).first() or PatientMedicalProfile(
+                user=self.request.user
+            )
         profile, _ = PatientMedicalProfile.objects.get_or_create(user=self.request.user)
         return profile
 
@@ -227,8 +225,6 @@ class PasswordResetFinishView(APIView):
     def post(self, request):
         serializer = PasswordResetFinishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        contact = serializer.validated_data["contact"]
-        ContactThrottle("otp_verify_contact").hit(contact)
         user = services.password_reset_finish(**serializer.validated_data)
         body = {
             "message": "Your password has been changed. You are logged in.",

@@ -212,7 +212,7 @@ def test_other_owner_cannot_change_or_delete_clinic(auth_client, owner, other_ow
         client = auth_client(user)
         response = client.put(reverse("clinic:detail", args=[clinic.id]), {"city": "X"})
         assert response.status_code == 403
-        assert response.json() == {"message": "Only this clinic's owner can change it."}
+        assert response.json() == {"message": "Only this clinic's owner can manage it."}
         assert client.delete(reverse("clinic:detail", args=[clinic.id])).status_code == 403
     clinic.refresh_from_db()
     assert clinic.city == "Jaipur" and clinic.is_active
