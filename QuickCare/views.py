@@ -27,7 +27,7 @@ def _check(name, probe) -> str:
     try:
         probe()
         return "ok"
-    except Exception:  # noqa: BLE001 - any failure of a dependency means "not ok"; the detail goes to the log only
+    except Exception:  # any failure of a dependency means "not ok"; the detail goes to the log only
         logger.exception("Health check: %s is down", name)
         return "error"
 

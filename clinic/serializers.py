@@ -1,12 +1,11 @@
 from rest_framework import serializers
 
 from QuickCare.serializers import TimeRangeMixin
-from users.fields import ContactField
+from users.fields import ContactField, PincodeField
 from users.serializers import UserBriefSerializer
 
 from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
 
-PINCODE = {"invalid": "A PIN code has 6 digits."}
 MAX_ONBOARDING_SLOTS = 50  # a week of opening hours is a handful of rows; thousands only cost a worker seconds
 
 
@@ -34,7 +33,7 @@ class TimeSlotSerializer(TimeRangeMixin, serializers.ModelSerializer):
 
 class ClinicSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField(read_only=True)
-    pincode = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True, error_messages=PINCODE)
+    pincode = PincodeField()
 
     class Meta:
         model = Clinic

@@ -17,3 +17,19 @@ class ContactField(serializers.Field):
 
     def to_representation(self, value):
         return contact_as_int(value)
+
+
+class PincodeField(serializers.RegexField):
+    """An Indian PIN code: six ASCII digits (`\\d` would also accept other scripts' digits). Optional, blank allowed."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(r"^[0-9]{6}$", error_messages={"invalid": "A PIN code has 6 digits."}, **kwargs)
+
+
+class OTPField(serializers.RegexField):
+    """The code from the SMS: ASCII digits only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^[0-9]{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."}, **kwargs)

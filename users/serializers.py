@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 
-from .fields import ContactField
+from .fields import ContactField, OTPField, PincodeField
 from .models import MEDICAL_FIELDS, BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
 
 TEXT_MAX = 2000  # free-text medical fields
@@ -102,7 +102,7 @@ class RegistrationStartResponseSerializer(serializers.Serializer):
 
 class RegistrationVerifySerializer(serializers.Serializer):
     contact = ContactField()
-    otp = serializers.RegexField(r"^\d{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."})
+    otp = OTPField()
 
 
 class RegistrationVerifyResponseSerializer(serializers.Serializer):
@@ -135,9 +135,7 @@ class PatientOnboardingSerializer(serializers.Serializer):
     house_no = serializers.CharField(max_length=50, required=False, allow_blank=True)
     town = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    pincode = serializers.RegexField(
-        r"^\d{6}$", required=False, allow_blank=True, error_messages={"invalid": "A PIN code has 6 digits."}
-    )
+    pincode = PincodeField()
     landmark = serializers.CharField(max_length=200, required=False, allow_blank=True)
     allergies = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     chronic_conditions = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
@@ -214,7 +212,7 @@ class PasswordResetStartSerializer(serializers.Serializer):
 
 class PasswordResetFinishSerializer(serializers.Serializer):
     contact = ContactField()
-    otp = serializers.RegexField(r"^\d{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."})
+    otp = OTPField()
     password = _Password()
 
 
@@ -245,9 +243,7 @@ class MessageSerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.ModelSerializer):
-    pincode = serializers.RegexField(
-        r"^\d{6}$", required=False, allow_blank=True, error_messages={"invalid": "A PIN code has 6 digits."}
-    )
+    pincode = PincodeField()
 
     class Meta:
         model = UserAddress

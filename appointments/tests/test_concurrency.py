@@ -32,7 +32,7 @@ def run_together(n, work):
             outcomes.append("ok")
         except Conflict:
             outcomes.append("conflict")
-        except Exception as exc:  # noqa: BLE001 - any other outcome is what this test must catch
+        except Exception as exc:  # any other outcome is what this test must catch
             outcomes.append(repr(exc))
         finally:
             connection.close()

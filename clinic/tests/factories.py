@@ -2,17 +2,11 @@ import itertools
 from datetime import time
 
 from clinic.models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
-from clinic.services import doctor_profile_ensure
+from clinic.services import ROLE_FOR_MEMBER, doctor_profile_ensure
 from users.models import RoleId
 from users.tests.factories import make_user
 
 _names = itertools.count(1)
-
-ROLE_FOR = {
-    MemberRole.DOCTOR: RoleId.DOCTOR,
-    MemberRole.LAB_MEMBER: RoleId.LAB_MEMBER,
-    MemberRole.RECEPTIONIST: RoleId.RECEPTIONIST,
-}
 
 
 def make_clinic(*, owner=None, members: int = 0, **fields) -> Clinic:
@@ -28,7 +22,7 @@ def make_clinic(*, owner=None, members: int = 0, **fields) -> Clinic:
 
 
 def make_member(*, clinic, user=None, member_role=MemberRole.DOCTOR, **fields) -> ClinicMember:
-    user = user or make_user(role=ROLE_FOR[member_role])
+    user = user or make_user(role=ROLE_FOR_MEMBER[member_role])
     if member_role == MemberRole.DOCTOR:
         doctor_profile_ensure(user=user)
     return ClinicMember.objects.create(clinic=clinic, user=user, member_role=member_role, **fields)

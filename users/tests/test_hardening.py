@@ -321,3 +321,12 @@ def test_item10_concurrent_first_addresses_leave_exactly_one_current():
         thread.join()
     assert statuses == [201] * 8
     assert UserAddress.objects.filter(user=user, is_current=True).count() == 1
+
+
+def test_pin_codes_take_ascii_digits_only(auth_client, patient):
+    """Codebase issue #11 point 7: one PIN code rule (users.fields.PincodeField), which also refuses other scripts'
+    digits (`\\d` accepted them)."""
+    body = {"area": "MI Road", "town": "Jaipur", "pincode": "\u0663\u0660\u0662\u0660\u0660\u0661"}
+    refused = auth_client(patient).post(reverse("users:address-list"), body)
+    assert refused.status_code == 400 and refused.json() == {"pincode": ["A PIN code has 6 digits."]}
+    assert auth_client(patient).post(reverse("users:address-list"), {**body, "pincode": "302001"}).status_code == 201
