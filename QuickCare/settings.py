@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "clinic",
     "appointments",
     "documents",
+    "demo",  # seed_demo: demo data across every domain app
 ]
 
 MIDDLEWARE = [

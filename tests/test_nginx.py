@@ -17,7 +17,7 @@ import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from documents.tests.factories import PDF_BYTES
-from users.tests.live import GUNICORN, ROOT, call, free_port, manage, seed, serving, wait_until_healthy
+from tests.live import GUNICORN, ROOT, call, free_port, live_env, manage, seed, serving, wait_until_healthy
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 if NGINX is None and os.environ.get("CI"):
@@ -37,21 +37,14 @@ GUNICORN_TIMEOUT = 3
 @pytest.fixture(scope="module")
 def proxied(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nginx")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "DEBUG": "False",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECRET_KEY": "nginx-test-key-" + "y" * 40,
-        "MEDIA_ROOT": str(tmp / "media"),
-        "DOCUMENTS_ACCEL_REDIRECT_PREFIX": "/_protected_documents/",
-        "TRUSTED_PROXY_COUNT": "1",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_TIMEOUT": str(GUNICORN_TIMEOUT),
-        "GUNICORN_ACCESS_LOG": str(tmp / "gunicorn.log"),
-    }
-    env.pop("REDIS_URL", None)
+    env = live_env(
+        tmp,
+        DOCUMENTS_ACCEL_REDIRECT_PREFIX="/_protected_documents/",
+        TRUSTED_PROXY_COUNT="1",
+        WEB_CONCURRENCY="1",
+        GUNICORN_THREADS="2",
+        GUNICORN_TIMEOUT=str(GUNICORN_TIMEOUT),
+    )
     manage("migrate", "--noinput", env=env)
     token = seed(SEED, env)["token"]
     with serving(GUNICORN, env) as upstream:

@@ -1,6 +1,5 @@
 """Double booking must be impossible under real concurrency, on both databases we support."""
 
-import os
 import threading
 from datetime import time
 
@@ -12,8 +11,8 @@ from appointments.services import appointment_book
 from appointments.tests.factories import make_appointment
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from QuickCare.exceptions import Conflict
+from tests.live import DEV_SERVER, call, live_env, manage, seed, serving
 from users.tests.factories import make_user
-from users.tests.live import DEV_SERVER, call, manage, seed, serving
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -99,14 +98,7 @@ print(json.dumps({"doctor": doctor.id, "date": next_weekday(0).isoformat(),
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="covers the embedded SQLite default of `make run`")
 def test_sqlite_dev_server_gives_one_201_to_twenty_concurrent_bookings(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DEBUG": "False",
-        "REDIS_URL": "",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": "live-server-test-key-" + "x" * 40,
-    }
+    env = live_env(tmp_path)
     manage("migrate", "--noinput", env=env)
     data = seed(SEED, env)
     with serving(DEV_SERVER, env) as base:

@@ -22,9 +22,9 @@ from documents.tests.factories import (
     pdf_upload,
     png_bytes,
 )
+from tests.live import ROOT
 from users.models import RoleId
 from users.tests.factories import make_user
-from users.tests.live import ROOT
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.live import ROOT
 from users.models import PasswordReset, PendingRegistration, RoleId, User, UserAddress
 from users.tests.factories import PASSWORD, make_user
-from users.tests.live import ROOT
 from users.validators import contact_as_int, normalize_contact
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Helpers for tests that run the project as real server processes (the SQLite dev server, two gunicorns)."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,7 +11,26 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def live_env(tmp_path: Path, **overrides) -> dict:
+    """The environment of a project started as real processes by a test: production mode on its own SQLite file
+    (unless overridden), files and SMS under tmp_path, no Redis unless given."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "DEBUG": "False",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECRET_KEY": "live-test-key-" + "x" * 40,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "SMS_BACKEND": "users.sms.FileSMSBackend",
+        "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
+        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
+    }
+    env.update(overrides)
+    return env
 
 
 def free_port() -> int:

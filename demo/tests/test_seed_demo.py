@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from appointments.models import Appointment
 from clinic.models import Clinic
+from demo.management.commands.seed_demo import DOCTORS, PASSWORD, PATIENTS
 from doctors.models import DoctorProfile
-from documents.management.commands.seed_demo import DOCTORS, PASSWORD, PATIENTS
 from documents.models import DocumentConsent
 from users.models import User
 

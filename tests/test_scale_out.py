@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from documents.tests.factories import PDF_BYTES
-from users.tests.live import GUNICORN, call, manage, seed, serving
+from tests.live import GUNICORN, call, live_env, manage, seed, serving
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql" or not settings.REDIS_URL,
@@ -65,21 +65,14 @@ def scale_out_db():
 @pytest.fixture
 def two_servers(scale_out_db, tmp_path):
     redis_url = re.sub(r"/\d+$", "", settings.REDIS_URL) + "/14"
-    env = {
-        **os.environ,
-        "DATABASE_URL": scale_out_db,
-        "REDIS_URL": redis_url,
-        "DEBUG": "False",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": "scale-out-test-key-" + "x" * 40,
-        "SMS_BACKEND": "users.sms.FileSMSBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "THROTTLE_LOGIN_PER_IP": "6/hour",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "4",
-        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
-    }
+    env = live_env(
+        tmp_path,
+        DATABASE_URL=scale_out_db,
+        REDIS_URL=redis_url,
+        THROTTLE_LOGIN_PER_IP="6/hour",
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="4",
+    )
     manage("migrate", "--noinput", env=env)
     redis.Redis.from_url(redis_url).flushdb()
     data = seed(SEED, env)

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from QuickCare.urls import urlpatterns as project_urls
 from users.tests.factories import PASSWORD
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Boom(APIView):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from users.tests.live import GUNICORN, manage, seed, serving
+from tests.live import GUNICORN, live_env, manage, seed, serving
 
 pytestmark = pytest.mark.fuzz
 
@@ -38,22 +38,11 @@ EXAMPLES_PER_OPERATION = os.environ.get("FUZZ_EXAMPLES", "4")
 
 
 def test_schemathesis_finds_no_server_errors_or_contract_violations(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.sqlite3'}",
-        "REDIS_URL": "",
-        "DEBUG": "False",
-        "API_DOCS_PUBLIC": "True",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": "fuzz-test-key-" + "x" * 40,
-        "MEDIA_ROOT": str(tmp_path),
-        "SMS_BACKEND": "users.sms.FileSMSBackend",
-        "SMS_FILE_PATH": str(tmp_path / "sms.jsonl"),
-    }
+    env = live_env(tmp_path, API_DOCS_PUBLIC="True")
     manage("migrate", "--noinput", env=env)
     tokens = seed(SEED, env)
     schemathesis = Path(sys.executable).with_name("schemathesis")
-    server_env = {**env, "WEB_CONCURRENCY": "3", "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log")}
+    server_env = {**env, "WEB_CONCURRENCY": "3"}
     with serving(GUNICORN, server_env) as base:
         command = [
             str(schemathesis),
