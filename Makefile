@@ -10,7 +10,7 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/quickcare_ci
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$c"; break; fi; done)
 
-.PHONY: help run serve serve-proxy test test-pg lint fuzz venv
+.PHONY: help run serve serve-proxy test test-pg lint check format seed fuzz venv
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)"
 	@echo "make serve    production: gunicorn (gunicorn.conf.py), DEBUG off, static files by WhiteNoise"
@@ -18,7 +18,10 @@ help:
 	@echo "make test     run the whole test suite"
 	@echo "make test-pg  run the suite on PostgreSQL ($(PG_TEST_URL))"
 	@echo "make fuzz     schemathesis against a live server, as patient, doctor and owner"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff (lint and format check) and makemigrations --check"
+	@echo "make check    lint, then the whole test suite"
+	@echo "make format   ruff format and the safe ruff fixes"
+	@echo "make seed     migrate and load the demo data (seed_demo)"
 
 $(VENV)/.created:
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
@@ -84,3 +87,14 @@ fuzz: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+check: lint test
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+seed: $(VENV)/.runtime .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo

@@ -1,5 +1,6 @@
 """QuickCare settings: environment variables first, then `.env` (python-decouple). Every key is in `.env.example`."""
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +79,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Persistent connections pay off under gunicorn's fixed workers; the dev server opens a thread per request, and each
+# thread would keep its own connection open (PostgreSQL's "too many clients" under a few dozen clients).
+if "runserver" in sys.argv:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue (up to `timeout` seconds)
     # instead of failing half-way with "database is locked".

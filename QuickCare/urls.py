@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 
 from appointments.views import FreeSlotsView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
+from QuickCare.exceptions import not_found
 from QuickCare.views import DocsAccess, HealthView
 
 # The schema and Swagger UI: anyone when API_DOCS_PUBLIC, else staff signed in to the admin (session). A stale
@@ -23,6 +24,9 @@ urlpatterns = [
     path("api/doctors/", include("doctors.urls")),
     path("api/appointments/", include("appointments.urls")),
     path("api/documents/", include("documents.urls")),
+    # Last: every other path under /api/ is a JSON 404, in debug mode too (Django's debug 404 page is HTML). Only
+    # paths with the trailing slash, so that APPEND_SLASH still redirects /api/users/login to /api/users/login/.
+    re_path(r"^api/.*/$", not_found),
 ]
 
 handler400 = "QuickCare.exceptions.bad_request"

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
 from django.urls import path, reverse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -113,3 +114,27 @@ def test_env_example_documents_every_production_key():
     text = (ROOT / ".env.example").read_text()
     for key in PRODUCTION:
         assert f"# {key}=" in text or f"\n{key}=" in text
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_unknown_api_paths_answer_json_in_debug_mode_too(client):
+    """Codebase issue #11 / contract row 1.15: every answer under /api/ is JSON."""
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404 and response.json() == {"message": "Not found."}
+    assert client.get("/api/users/login").status_code == 301  # APPEND_SLASH still redirects a known path
+
+
+def test_the_dev_server_keeps_no_persistent_database_connections():
+    """Codebase issue #11: runserver opens a thread per request; persistent connections are for gunicorn only."""
+    probe = (
+        "import sys; sys.argv = ['manage.py', {!r}]; import os; os.environ['DJANGO_SETTINGS_MODULE'] = "
+        "'QuickCare.settings'; from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    )
+    env = {**os.environ, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "CONN_MAX_AGE": "60"}
+    ages = [
+        subprocess.run([sys.executable, "-c", probe.format(cmd)], cwd=ROOT, env=env, capture_output=True, text=True)
+        .stdout.strip()
+        for cmd in ("runserver", "migrate")
+    ]
+    assert ages == ["0", "60"]

@@ -6,4 +6,4 @@ class UsersConfig(AppConfig):
     name = "users"
 
     def ready(self):
-        from QuickCare import checks  # noqa: F401 - registers the project's system checks
+        from QuickCare import caching, checks  # noqa: F401 - system checks; the directory cache's edit hooks

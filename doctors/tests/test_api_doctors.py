@@ -346,6 +346,20 @@ def test_public_directory_is_cached_for_the_configured_time(api_client, doctor, 
     assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS"
 
 
+def test_an_edit_shows_in_the_cached_directory_at_once(api_client, auth_client, doctor, settings, clinic):
+    """Codebase issue #11: a save of what the directories show bumps the cache version; a signup does not."""
+    settings.PUBLIC_CACHE_SECONDS = 30
+    assert len(api_client.get(reverse("doctors:list")).json()) == 1
+    auth_client(doctor.user).patch(reverse("doctors:me"), {"qualification": "MBBS, DM"}, format="json")
+    assert api_client.get(reverse("doctors:list")).json()[0]["qualification"] == "MBBS, DM"
+    make_doctor(clinic=clinic, name="Dr. New")
+    assert len(api_client.get(reverse("doctors:list")).json()) == 2
+    assert api_client.get(reverse("clinic:public-list")).json()[0]["member_count"] == 2
+    version = cache.get("public:version")
+    make_user(role=RoleId.PATIENT)  # a patient's signup is not a directory change
+    assert cache.get("public:version") == version
+
+
 def test_stale_directory_entry_is_rebuilt_by_the_first_request_after_expiry(api_client, doctor, settings):
     settings.PUBLIC_CACHE_SECONDS = 30
     with time_machine.travel(timezone.now(), tick=False) as clock:
