@@ -13,9 +13,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from clinic.models import Clinic, ClinicMember, MemberRole, MemberStatus
-from doctors.models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
-from users.models import User
+from doctors.models import DoctorLeave, Weekday
+from doctors.selectors import bookable_window_rows
 
 from .models import ACTIVE_STATUSES, Appointment
 
@@ -80,20 +79,9 @@ def clinic_now() -> datetime:
     return timezone.localtime()  # settings.TIME_ZONE, Asia/Kolkata by default
 
 
-# The three queries behind free slots and booking, written out in SQL. Free slots is the busiest public read, and
-# building these through the ORM (joins, lookups, compiling) cost more than running them: 1.8 ms against 0.7 ms a
-# request, measured on the benchmark data. `doctors.selectors.bookable_windows` stays the definition of a bookable
-# window; a test keeps WINDOWS_SQL returning the same rows for every rule it encodes.
-WINDOWS_SQL = f"""
-    SELECT w.clinic_id, w.start_time, w.end_time, w.slot_duration_minutes, w.max_patients
-    FROM {DoctorAvailability._meta.db_table} w
-    JOIN {DoctorProfile._meta.db_table} d ON d.id = w.doctor_id
-    JOIN {User._meta.db_table} u ON u.id = d.user_id
-    JOIN {Clinic._meta.db_table} c ON c.id = w.clinic_id
-    JOIN {ClinicMember._meta.db_table} m ON m.clinic_id = w.clinic_id AND m.user_id = d.user_id
-    WHERE w.doctor_id = %s AND w.day = %s AND w.is_active AND c.is_active AND m.status = %s AND m.member_role = %s
-      AND u.is_active AND d.listed_at IS NOT NULL
-"""
+# The other two inputs of free slots and booking, written out in SQL for the same reason as
+# doctors.selectors.bookable_windows_sql: on this hot path, building a query through the ORM cost more than running
+# it (bench/README.md).
 LEAVES_SQL = f"""
     SELECT start_date, end_date, clinic_id FROM {DoctorLeave._meta.db_table}
     WHERE doctor_id = %s AND start_date <= %s AND end_date >= %s
@@ -111,15 +99,11 @@ def _uuid(value):
 
 def slot_inputs(*, doctor_id: int, on: date, clinic_id=None) -> tuple[list[Window], list[Leave], list[time]]:
     """That weekday's bookable windows, the leaves covering the day, and the times already held by active
-    appointments (at any clinic: a doctor is in one place at a time). Three queries."""
-    windows_sql = WINDOWS_SQL
-    windows_params = [doctor_id, Weekday.of(on).value, MemberStatus.ACTIVE.value, MemberRole.DOCTOR.value]
-    if clinic_id is not None:
-        windows_sql += " AND w.clinic_id = %s"
-        windows_params.append(DoctorAvailability._meta.get_field("clinic").get_db_prep_value(clinic_id, connection))
+    appointments (at any clinic: a doctor is in one place at a time). Three queries; the windows are
+    doctors.selectors.bookable_windows itself."""
+    rows = bookable_window_rows(doctor_id=doctor_id, day=Weekday.of(on).value, clinic_id=clinic_id)
+    windows = [Window(_uuid(clinic), *rest) for clinic, *rest in rows]
     with connection.cursor() as cursor:
-        cursor.execute(windows_sql, windows_params)
-        windows = [Window(_uuid(clinic), *rest) for clinic, *rest in cursor.fetchall()]
         cursor.execute(LEAVES_SQL, [doctor_id, on, on])
         leaves = [Leave(start, end, _uuid(clinic)) for start, end, clinic in cursor.fetchall()]
         cursor.execute(BOOKED_SQL, [doctor_id, on, *(status.value for status in ACTIVE_STATUSES)])

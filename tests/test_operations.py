@@ -133,8 +133,9 @@ def test_the_dev_server_keeps_no_persistent_database_connections():
     )
     env = {**os.environ, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "CONN_MAX_AGE": "60"}
     ages = [
-        subprocess.run([sys.executable, "-c", probe.format(cmd)], cwd=ROOT, env=env, capture_output=True, text=True)
-        .stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", probe.format(cmd)], cwd=ROOT, env=env, capture_output=True, text=True
+        ).stdout.strip()
         for cmd in ("runserver", "migrate")
     ]
     assert ages == ["0", "60"]
