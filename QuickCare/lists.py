@@ -1,19 +1,29 @@
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 
-class RowsListMixin:
-    """For the hottest list endpoints: build the JSON from `.values(*list_columns)` rows with `rows_to_json` instead
-    of model instances through serializers (several times cheaper; bench/README.md). `serializer_class` still
-    documents the shape, and a test per view keeps the two identical."""
+class RowsMixin:
+    """Views whose answers (lists and single objects alike) are built by the shape's one builder, `rows_to_json`,
+    from `.values(*columns)` rows: several times cheaper than model instances through nested serializers
+    (bench/README.md). `serializer_class` declares the shape for the OpenAPI schema and builds nothing."""
 
-    list_columns: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
 
     def rows_to_json(self, rows: list[dict]) -> list[dict]:
         raise NotImplementedError
 
+    def object_json(self, queryset) -> dict:
+        """The one object of `queryset` in the shape, or a 404."""
+        rows = list(queryset.values(*self.columns)[:1])
+        if not rows:
+            raise NotFound("Not found.")
+        return self.rows_to_json(rows)[0]
+
     def list(self, request, *args, **kwargs):
-        rows = self.filter_queryset(self.get_queryset()).values(*self.list_columns)
+        rows = self.filter_queryset(self.get_queryset()).values(*self.columns)
         page = self.paginate_queryset(rows)
-        if page is not None:
-            return self.get_paginated_response(self.rows_to_json(page))
-        return Response(self.rows_to_json(list(rows)))
+        return self.get_paginated_response(self.rows_to_json(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        return Response(self.object_json(self.get_queryset().filter(pk=kwargs[lookup])))

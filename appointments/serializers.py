@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
@@ -29,45 +28,29 @@ class AppointmentClinicSerializer(serializers.ModelSerializer):
 
 
 class AppointmentSerializer(serializers.Serializer):
-    """Appointment lists are hot: plain declared fields (a ModelSerializer introspects the model each time it is
-    built) and nested objects built as dicts (the two serializers above document their shape)."""
+    """The appointment's shape, for the OpenAPI schema only: `appointment_rows_json` builds every answer."""
 
-    id = serializers.IntegerField(read_only=True)
-    doctor = serializers.SerializerMethodField()
-    clinic = serializers.SerializerMethodField()
-    appointment_date = serializers.DateField(read_only=True)
-    appointment_time = serializers.TimeField(read_only=True)
-    appointment_type = serializers.ChoiceField(choices=AppointmentType.choices, read_only=True)
-    status = serializers.ChoiceField(choices=AppointmentStatus.choices, read_only=True)
-    mode = serializers.ChoiceField(choices=AppointmentMode.choices, read_only=True)
-    notes = serializers.CharField(read_only=True)
-    fee_charged = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
-
-    @extend_schema_field(AppointmentDoctorSerializer)
-    def get_doctor(self, appointment) -> dict:
-        doctor = appointment.doctor
-        return {"id": doctor.id, "user": {"name": doctor.user.name}, "specialty": doctor.specialty}
-
-    @extend_schema_field(AppointmentClinicSerializer)
-    def get_clinic(self, appointment) -> dict:
-        clinic = appointment.clinic
-        return {"id": str(clinic.id), "name": clinic.name, "city": clinic.city}
+    id = serializers.IntegerField()
+    doctor = AppointmentDoctorSerializer()
+    clinic = AppointmentClinicSerializer()
+    appointment_date = serializers.DateField()
+    appointment_time = serializers.TimeField()
+    appointment_type = serializers.ChoiceField(choices=AppointmentType.choices)
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    mode = serializers.ChoiceField(choices=AppointmentMode.choices)
+    notes = serializers.CharField()
+    fee_charged = serializers.DecimalField(max_digits=10, decimal_places=2)
+    created_at = serializers.DateTimeField()
 
 
 class DoctorAppointmentSerializer(AppointmentSerializer):
-    """The doctor's view also says who the patient is."""
+    """The doctor's view also says who the patient is (schema only)."""
 
-    patient = serializers.SerializerMethodField()
-
-    @extend_schema_field(UserBriefSerializer)
-    def get_patient(self, appointment) -> dict:
-        patient = appointment.patient
-        return {"id": str(patient.id), "name": patient.name, "contact": contact_as_int(patient.contact)}
+    patient = UserBriefSerializer()
 
 
-# The same JSON from `.values(*LIST_COLUMNS)` rows, for the lists (RowsListMixin); DRF's own fields format values.
-LIST_COLUMNS = (
+# The columns `appointment_rows_json` reads; the doctor's lists add the patient.
+COLUMNS = (
     "id",
     "doctor_id",
     "doctor__user__name",
@@ -84,14 +67,12 @@ LIST_COLUMNS = (
     "fee_charged",
     "created_at",
 )
-DOCTOR_LIST_COLUMNS = (*LIST_COLUMNS, "patient_id", "patient__name", "patient__contact")
-_FORMAT = {
-    name: AppointmentSerializer._declared_fields[name]
-    for name in ("appointment_date", "appointment_time", "fee_charged", "created_at")
-}
+DOCTOR_COLUMNS = (*COLUMNS, "patient_id", "patient__name", "patient__contact")
+_DATETIME = serializers.DateTimeField()  # DRF's formatting of an instant: clinic-local, ISO 8601
 
 
 def appointment_rows_json(rows: list[dict]) -> list[dict]:
+    """The one builder of the appointment shape (AppointmentSerializer / DoctorAppointmentSerializer)."""
     result = []
     for row in rows:
         item = {
@@ -102,17 +83,15 @@ def appointment_rows_json(rows: list[dict]) -> list[dict]:
                 "specialty": row["doctor__specialty"],
             },
             "clinic": {"id": str(row["clinic_id"]), "name": row["clinic__name"], "city": row["clinic__city"]},
-            "appointment_date": None,
-            "appointment_time": None,
+            "appointment_date": row["appointment_date"].isoformat(),
+            "appointment_time": row["appointment_time"].isoformat(),
             "appointment_type": row["appointment_type"],
             "status": row["status"],
             "mode": row["mode"],
             "notes": row["notes"],
-            "fee_charged": None,
-            "created_at": None,
+            "fee_charged": f"{row['fee_charged']:.2f}",
+            "created_at": _DATETIME.to_representation(row["created_at"]),
         }
-        for name, field in _FORMAT.items():
-            item[name] = field.to_representation(row[name])
         if "patient_id" in row:
             item["patient"] = {
                 "id": str(row["patient_id"]),

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doctors.models import DoctorProfile
-from QuickCare.lists import RowsListMixin
+from QuickCare.lists import RowsMixin
 from users.permissions import HasOwnRecords, IsDoctor
 
 from . import services
@@ -15,8 +15,8 @@ from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
 from .models import Actor
 from .selectors import appointments_of_doctor, appointments_of_patient, doctor_free_slots
 from .serializers import (
-    DOCTOR_LIST_COLUMNS,
-    LIST_COLUMNS,
+    COLUMNS,
+    DOCTOR_COLUMNS,
     AppointmentSerializer,
     BookingSerializer,
     DoctorAppointmentSerializer,
@@ -45,20 +45,20 @@ class FreeSlotsView(APIView):
         return Response({"doctor": doctor_id, "date": on, "available_slots": [t.strftime("%H:%M") for t in slots]})
 
 
-class _AppointmentList(RowsListMixin):
-    """The hot lists: JSON built from `.values()` rows (test-guarded to equal the serializers')."""
+class _Appointments(RowsMixin):
+    """Every appointment answer comes from appointment_rows_json."""
 
     filter_backends = [DjangoFilterBackend]
+    columns = COLUMNS
 
     def rows_to_json(self, rows):
         return appointment_rows_json(rows)
 
 
-class MyAppointmentListCreateView(_AppointmentList, generics.ListCreateAPIView):
+class MyAppointmentListCreateView(_Appointments, generics.ListCreateAPIView):
     permission_classes = [HasOwnRecords]
     serializer_class = AppointmentSerializer
     filterset_class = PatientAppointmentFilter
-    list_columns = LIST_COLUMNS
 
     def get_queryset(self):
         return appointments_of_patient(self.request.user)
@@ -78,10 +78,11 @@ class MyAppointmentListCreateView(_AppointmentList, generics.ListCreateAPIView):
             notes=data.get("notes", ""),
             clinic=data.get("clinic"),
         )
-        return Response(AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+        created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
+        return Response(created, status=status.HTTP_201_CREATED)
 
 
-class _AppointmentDetail(generics.RetrieveAPIView):
+class _AppointmentDetail(_Appointments, generics.RetrieveAPIView):
     status_serializer: type
     actor: Actor
 
@@ -92,7 +93,7 @@ class _AppointmentDetail(generics.RetrieveAPIView):
         appointment = services.appointment_move(
             appointment=self.get_object(), to=body.validated_data["status"], actor=self.actor
         )
-        return Response(self.get_serializer(self.get_queryset().get(pk=appointment.pk)).data)
+        return Response(self.object_json(self.get_queryset().filter(pk=appointment.pk)))
 
 
 @extend_schema(methods=["PATCH"], request=PatientStatusSerializer, responses={200: AppointmentSerializer})
@@ -106,11 +107,11 @@ class MyAppointmentDetailView(_AppointmentDetail):
         return appointments_of_patient(self.request.user)
 
 
-class DoctorAppointmentListView(_AppointmentList, generics.ListAPIView):
+class DoctorAppointmentListView(_Appointments, generics.ListAPIView):
     permission_classes = [IsDoctor]
     serializer_class = DoctorAppointmentSerializer
     filterset_class = DoctorAppointmentFilter
-    list_columns = DOCTOR_LIST_COLUMNS
+    columns = DOCTOR_COLUMNS
 
     def get_queryset(self):
         return appointments_of_doctor(self.request.user)
@@ -120,6 +121,7 @@ class DoctorAppointmentListView(_AppointmentList, generics.ListAPIView):
 class DoctorAppointmentDetailView(_AppointmentDetail):
     permission_classes = [IsDoctor]
     serializer_class = DoctorAppointmentSerializer
+    columns = DOCTOR_COLUMNS
     status_serializer = DoctorStatusSerializer
     actor = Actor.DOCTOR
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from functools import cache
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, When
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
@@ -35,17 +35,6 @@ def listed_doctors() -> QuerySet[DoctorProfile]:
     ).order_by("id")
 
 
-def with_clinics(doctors: QuerySet[DoctorProfile]) -> QuerySet[DoctorProfile]:
-    """The doctors with their user and their active clinics (as `user.active_clinics`): two queries in all."""
-    return doctors.select_related("user").prefetch_related(
-        Prefetch(
-            "user__clinic_memberships",
-            queryset=active_doctor_memberships().select_related("clinic").order_by("joined_at"),
-            to_attr="active_clinics",
-        )
-    )
-
-
 CARD_FIELDS = (
     "id",
     "user_id",
@@ -58,13 +47,15 @@ CARD_FIELDS = (
     "follow_up_fee",
     "offers_video_consultation",
 )
+DETAIL_FIELDS = ("registration_number", "biography", "languages")  # the detail's card adds these
 
 
 def doctor_cards(rows: list[dict]) -> list[dict]:
-    """The public list's JSON (DoctorListSerializer's shape) built from `.values(*CARD_FIELDS)` rows.
+    """The one builder of the doctor card (DoctorListSerializer's shape; DoctorDetailSerializer's when the rows
+    also hold DETAIL_FIELDS), from `.values(*CARD_FIELDS)` rows. Two queries for any number of doctors.
 
     The list is the hottest public read; building plain dicts is several times cheaper than model instances
-    through nested serializers (bench/README.md). A test keeps the two shapes identical.
+    through nested serializers (bench/README.md).
     """
     clinics = defaultdict(list)
     memberships = active_doctor_memberships().filter(user_id__in=[row["user_id"] for row in rows])
@@ -94,6 +85,7 @@ def doctor_cards(rows: list[dict]) -> list[dict]:
             "follow_up_fee": f"{row['follow_up_fee']:.2f}",
             "offers_video_consultation": row["offers_video_consultation"],
             "clinics": clinics[row["user_id"]],
+            **{field: row[field] for field in DETAIL_FIELDS if field in row},
         }
         for row in rows
     ]

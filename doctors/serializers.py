@@ -15,6 +15,8 @@ class DoctorClinicSerializer(serializers.Serializer):
 
 
 class DoctorListSerializer(serializers.ModelSerializer):
+    """The doctor card's shape, for the OpenAPI schema only: doctors.selectors.doctor_cards builds every card."""
+
     user = UserBriefSerializer(read_only=True)
     clinics = DoctorClinicSerializer(many=True, read_only=True, source="user.active_clinics")
 

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from QuickCare.caching import PublicCacheMixin
-from QuickCare.lists import RowsListMixin
+from QuickCare.lists import RowsMixin
 from QuickCare.mixins import PartialPutMixin
 from users.permissions import IsDoctor
 
@@ -20,12 +20,12 @@ from .models import DoctorAvailability, DoctorProfile
 from .selectors import (
     CARD_FIELDS,
     DAY_ORDER,
+    DETAIL_FIELDS,
     bookable_windows,
     doctor_cards,
     doctor_for_self,
     doctor_profile_of,
     listed_doctors,
-    with_clinics,
 )
 from .serializers import (
     AvailabilitySerializer,
@@ -43,12 +43,10 @@ def my_doctor_profile(user) -> DoctorProfile:
     return profile
 
 
-class DoctorListView(PublicCacheMixin, RowsListMixin, generics.ListAPIView):
+class _DoctorCards(PublicCacheMixin, RowsMixin):
+    """The public directory: every card comes from doctor_cards."""
+
     permission_classes = [AllowAny]
-    serializer_class = DoctorListSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = DoctorFilter
-    list_columns = CARD_FIELDS
 
     def get_queryset(self):
         return listed_doctors()
@@ -57,12 +55,16 @@ class DoctorListView(PublicCacheMixin, RowsListMixin, generics.ListAPIView):
         return doctor_cards(rows)
 
 
-class DoctorDetailView(PublicCacheMixin, generics.RetrieveAPIView):
-    permission_classes = [AllowAny]
-    serializer_class = DoctorDetailSerializer
+class DoctorListView(_DoctorCards, generics.ListAPIView):
+    serializer_class = DoctorListSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DoctorFilter
+    columns = CARD_FIELDS
 
-    def get_queryset(self):
-        return with_clinics(listed_doctors())
+
+class DoctorDetailView(_DoctorCards, generics.RetrieveAPIView):
+    serializer_class = DoctorDetailSerializer
+    columns = (*CARD_FIELDS, *DETAIL_FIELDS)
 
 
 class DoctorMeView(PartialPutMixin, generics.RetrieveUpdateAPIView):

@@ -1,4 +1,3 @@
-import json
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -430,17 +429,23 @@ def test_optional_booking_horizon(api_client, auth_client, patient, doctor, sett
     assert book(auth_client(patient), doctor, next_weekday(0)).status_code == 201
 
 
-def test_list_fast_paths_match_the_serializers(auth_client, patient, doctor, monday):
-    from appointments.serializers import AppointmentSerializer, DoctorAppointmentSerializer
-
+def test_every_answer_about_an_appointment_has_the_one_shape(auth_client, patient, doctor, monday):
+    """One builder (appointment_rows_json) for lists, detail, booking and status changes, patient's and doctor's."""
+    created = book(auth_client(patient), doctor, monday, at="09:15", appointment_type="follow_up").json()
     make_appointment(doctor=doctor, on=monday, patient=patient, notes="Fever", status="confirmed")
-    make_appointment(
-        doctor=doctor, on=monday, at=time(9, 15), patient=patient, appointment_type="follow_up", fee_charged="300.50"
-    )
-    rows = Appointment.objects.select_related("doctor__user", "clinic", "patient")
     mine = auth_client(patient).get(reverse("appointments:my-list")).json()
     theirs = auth_client(doctor.user).get(reverse("appointments:doctor-list")).json()
-    assert mine == json.loads(json.dumps(AppointmentSerializer(rows, many=True).data, default=str))
-    assert theirs == json.loads(json.dumps(DoctorAppointmentSerializer(rows, many=True).data, default=str))
+    detail = auth_client(patient).get(reverse("appointments:my-detail", args=[created["id"]])).json()
+    their_detail = auth_client(doctor.user).get(reverse("appointments:doctor-detail", args=[created["id"]])).json()
+    assert created in mine and detail == created
+    assert their_detail in theirs and {k: v for k, v in their_detail.items() if k != "patient"} == created
+    assert their_detail["patient"] == {"id": str(patient.id), "name": patient.name, "contact": int(patient.contact)}
+    assert created["fee_charged"] == "300.00" and created["appointment_time"] == "09:15:00"
     page = auth_client(patient).get(reverse("appointments:my-list"), {"limit": 1}).json()
     assert page["count"] == 2 and page["results"] == mine[:1]
+    moved = (
+        auth_client(doctor.user)
+        .patch(reverse("appointments:doctor-detail", args=[created["id"]]), {"status": "confirmed"})
+        .json()
+    )
+    assert moved == {**their_detail, "status": "confirmed"}

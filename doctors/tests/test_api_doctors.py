@@ -1,4 +1,3 @@
-import json
 from datetime import time
 
 import pytest
@@ -12,7 +11,6 @@ from django.utils import timezone
 from clinic.models import MemberStatus
 from clinic.tests.factories import make_clinic, make_member
 from doctors.models import DoctorAvailability, DoctorLeave, DoctorProfile
-from doctors.selectors import listed_doctors, with_clinics
 from doctors.serializers import DoctorListSerializer
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from users.models import RoleId
@@ -116,13 +114,17 @@ def test_filter_by_clinic_ignores_inactive_membership(api_client, doctor):
     assert api_client.get(reverse("doctors:list"), {"clinic": old.id}).json() == []
 
 
-def test_doctor_list_fast_path_matches_the_serializer(api_client, doctor):
+def test_the_list_and_the_detail_show_one_card(api_client, doctor):
+    """One builder (doctor_cards): the detail is the list's card plus its three profile fields."""
     second = make_doctor(specialty="dermatology", first_visit_fee=1234.5, offers_video_consultation=False)
     make_member(clinic=make_clinic(name="Another"), user=second.user, department="")
-    expected = DoctorListSerializer(with_clinics(listed_doctors()), many=True).data
-    assert api_client.get(reverse("doctors:list")).json() == json.loads(json.dumps(expected, default=str))
+    cards = api_client.get(reverse("doctors:list")).json()
+    detail = api_client.get(reverse("doctors:detail", args=[second.pk])).json()
+    assert cards[1] == {k: v for k, v in detail.items() if k not in ("registration_number", "biography", "languages")}
+    assert cards[1]["first_visit_fee"] == "1234.50" and [c["clinic_name"] for c in cards[1]["clinics"]][1] == "Another"
+    assert set(cards[0]) == set(DoctorListSerializer().fields)  # the schema declares exactly what is built
     page = api_client.get(reverse("doctors:list"), {"limit": 1, "offset": 1}).json()
-    assert page["count"] == 2 and page["results"] == json.loads(json.dumps(expected[1:], default=str))
+    assert page["count"] == 2 and page["results"] == cards[1:]
 
 
 @pytest.mark.parametrize("doctors", [5, 50])
