@@ -58,6 +58,29 @@ def other_owner(db):
 
 
 @pytest.fixture
+def clinic(owner):
+    from clinic.tests.factories import make_clinic
+
+    return make_clinic(owner=owner, name="Apollo Clinic", city="Jaipur")
+
+
+@pytest.fixture
+def doctor(clinic):
+    """A doctor of `clinic`, listed in the directory, with no hours yet."""
+    from doctors.tests.factories import make_doctor
+
+    return make_doctor(clinic=clinic)
+
+
+@pytest.fixture
+def outside_doctor(db):
+    """A doctor of another clinic (no relationship with `clinic` or its patients)."""
+    from doctors.tests.factories import make_doctor
+
+    return make_doctor(name="Dr. Outside")
+
+
+@pytest.fixture
 def auth_client():
     """auth_client(user) -> an APIClient acting as that user."""
 

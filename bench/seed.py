@@ -19,6 +19,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from appointments.models import Appointment  # noqa: E402
 from clinic.models import Clinic, ClinicMember  # noqa: E402
@@ -65,6 +66,7 @@ def main(out: Path) -> None:
                 follow_up_fee=150,
                 offers_video_consultation=i % 3 == 0,
                 qualification="MBBS, MD",
+                listed_at=timezone.now(),  # as if each had filled in their profile: in the directory, bookable
             )
             for i, u in enumerate(doctor_users)
         ]

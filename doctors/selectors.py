@@ -5,10 +5,11 @@ from collections import defaultdict
 from functools import cache
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, QuerySet, When
+from django.db.models import Case, Exists, F, OuterRef, QuerySet, Subquery, When
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
+from users.models import User
 from users.validators import contact_as_int
 
 from .models import DoctorAvailability, DoctorProfile, Weekday
@@ -24,14 +25,23 @@ def active_doctor_memberships() -> QuerySet[ClinicMember]:
     )
 
 
-# A doctor is in the directory and bookable only with an active account and a profile they filled in themselves.
-PUBLISHED = {"listed_at__isnull": False, "user__is_active": True}
+def published(queryset: QuerySet, *, prefix: str = "") -> QuerySet:
+    """Only doctors in the directory and bookable: a profile they filled in themselves (`listed_at`) and an active
+    account. `prefix` leads from the queryset's model to the DoctorProfile ("doctor__" for windows).
+
+    The account's `is_active` is a scalar subquery rather than a joined table: on the free-slot hot path PostgreSQL
+    planned one more joined table in about as long again as the whole query (2.0 ms against 0.9 ms a call on the
+    benchmark data)."""
+    account_active = Subquery(User.objects.filter(pk=OuterRef(f"{prefix}user_id")).values("is_active")[:1])
+    return queryset.alias(account_active=account_active).filter(
+        **{f"{prefix}listed_at__isnull": False}, account_active=True
+    )
 
 
 def listed_doctors() -> QuerySet[DoctorProfile]:
     """Doctors the public may see: published, and active members of at least one active clinic."""
-    return DoctorProfile.objects.filter(
-        Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id"))), **PUBLISHED
+    return published(
+        DoctorProfile.objects.filter(Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id"))))
     ).order_by("id")
 
 
@@ -120,21 +130,21 @@ def bookable_window_rows(*, doctor_id: int, day: str, clinic_id=None) -> list[tu
 
 
 def bookable_windows(*, doctor_id: int) -> QuerySet[DoctorAvailability]:
-    """A window counts only while it is active, its doctor is published (PUBLISHED) and an active member of its
-    (active) clinic.
+    """A window counts only while it is active, its doctor is `published` and an active member of its (active)
+    clinic.
 
-    A plain join, not an EXISTS: one membership row per clinic and user (a unique constraint) means no duplicates,
-    and this query is on the free-slot hot path, where the simpler SQL is cheaper to build and plan.
+    A plain join to the membership, not an EXISTS: one membership row per clinic and user (a unique constraint) means
+    no duplicates, and this query is on the free-slot hot path, where the simpler SQL is cheaper to plan.
     """
-    return DoctorAvailability.objects.filter(
+    windows = DoctorAvailability.objects.filter(
         doctor_id=doctor_id,
-        **{f"doctor__{lookup}": value for lookup, value in PUBLISHED.items()},
         is_active=True,
         clinic__is_active=True,
         clinic__members__user_id=F("doctor__user_id"),
         clinic__members__status=MemberStatus.ACTIVE,
         clinic__members__member_role=MemberRole.DOCTOR,
     )
+    return published(windows, prefix="doctor__")
 
 
 def doctor_profile_of(user) -> DoctorProfile | None:

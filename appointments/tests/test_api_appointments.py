@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def clinic(owner):
-    return make_clinic(owner=owner, name="Apollo Clinic")
-
-
-@pytest.fixture
 def doctor(clinic):
     doctor = make_doctor(clinic=clinic)
     make_window(doctor=doctor, day="monday", start=time(9), end=time(10), slot_duration_minutes=15, max_patients=3)

@@ -13,11 +13,6 @@ from users.tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clinic(owner):
-    return make_clinic(owner=owner, name="Apollo Clinic")
-
-
 def add(client, clinic, contact, **extra):
     body = {"contact": contact, "member_role": "doctor", "department": "Cardiology", **extra}
     return client.post(reverse("clinic:member-list", args=[clinic.id]), body, format="json")

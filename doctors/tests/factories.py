@@ -34,5 +34,5 @@ def make_window(*, doctor, clinic=None, day="monday", start=time(9), end=time(13
 
 def next_weekday(weekday: int = 0, weeks_ahead: int = 1) -> date:
     """A date on `weekday` (0 = Monday) at least `weeks_ahead` weeks from today: always in the future."""
-    today = date.today()
+    today = timezone.localdate()  # clinic time, and what time-machine moves
     return today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)

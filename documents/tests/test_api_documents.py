@@ -30,11 +30,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def doctor(db):
-    return make_doctor()
-
-
-@pytest.fixture
 def document(patient):
     return make_document(owner=patient, description="CBC report dated 2026-02-20")
 

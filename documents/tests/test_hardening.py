@@ -13,16 +13,10 @@ from django.utils import timezone
 from PIL import Image
 
 from clinic.models import ClinicMember, MemberStatus
-from doctors.tests.factories import make_doctor
 from documents.models import Document, DocumentAccessLog, DocumentConsent
 from documents.tests.factories import PDF_BYTES, dicom_bytes, make_consent, make_document, pdf_upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def doctor(db):
-    return make_doctor()
 
 
 def upload(client, file, **fields):
