@@ -39,7 +39,7 @@ print(json.dumps({"doctor": doctor.id, "date": next_weekday(0).isoformat(), "log
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def scale_out_db():
     """A fresh database for the two servers (the test database is private to this process)."""
     params = settings.DATABASES["default"]
@@ -62,8 +62,10 @@ def scale_out_db():
     admin.close()
 
 
-@pytest.fixture
-def two_servers(scale_out_db, tmp_path):
+@pytest.fixture(scope="module")
+def two_servers(scale_out_db, tmp_path_factory):
+    """Two gunicorns on one PostgreSQL and one Redis, started once for the four scenarios below."""
+    tmp_path = tmp_path_factory.mktemp("scale-out")
     redis_url = re.sub(r"/\d+$", "", settings.REDIS_URL) + "/14"
     env = live_env(
         tmp_path,
@@ -80,10 +82,8 @@ def two_servers(scale_out_db, tmp_path):
         yield (a, b), data, tmp_path / "sms.jsonl"
 
 
-def test_two_instances_share_state(two_servers):
-    (a, b), data, sms_file = two_servers
-
-    # 1. Registration started on A finishes on B.
+def test_registration_started_on_one_instance_finishes_on_the_other(two_servers):
+    (a, b), _, sms_file = two_servers
     step1 = call(
         a,
         "POST",
@@ -95,12 +95,16 @@ def test_two_instances_share_state(two_servers):
     step2 = call(b, "POST", "/api/users/onboarding/patient/step2/", {"contact": 9876543210, "otp": code})
     assert step2[0] == 201, step2
 
-    # 2. The per-IP login limit (6/hour here) counts requests on both instances together.
+
+def test_the_per_ip_login_limit_counts_both_instances_together(two_servers):
+    (a, b), data, _ = two_servers
     login = {"contact": data["login_contact"], "password": data["password"]}
     statuses = [call((a, b)[i % 2], "POST", "/api/users/login/", login)[0] for i in range(7)]
-    assert statuses == [200] * 6 + [429]
+    assert statuses == [200] * 6 + [429]  # THROTTLE_LOGIN_PER_IP is 6/hour here
 
-    # 3. Forty patients race for one slot through both instances: one booking, no server errors.
+
+def test_forty_patients_racing_for_one_slot_through_both_get_one_booking(two_servers):
+    (a, b), data, _ = two_servers
     booking = {"doctor": data["doctor"], "appointment_date": data["date"], "appointment_time": "09:30"}
     barrier, outcomes = threading.Barrier(40), []
 
@@ -115,8 +119,10 @@ def test_two_instances_share_state(two_servers):
         thread.join(timeout=120)
     assert sorted(outcomes) == [201] + [409] * 39
 
-    # 4. A document uploaded through A downloads through B.
-    token = json.loads(step2[1])["access"]
+
+def test_a_document_uploaded_through_one_instance_downloads_through_the_other(two_servers):
+    (a, b), data, _ = two_servers
+    token = data["tokens"][0]
     body = encode_multipart(
         BOUNDARY,
         {
