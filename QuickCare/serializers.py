@@ -37,3 +37,30 @@ class DateTimeField(serializers.DateTimeField):
         if not in_range:
             self.fail("out_of_range")
         return parsed
+
+
+class BlankMeansNoValue:
+    """Frontends send "" for an empty optional number or contact (contract row 1.9): for a field that takes null
+    and is not text, "" is read as null. Anything else keeps its usual validation."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            blanks = {
+                name
+                for name, field in self.fields.items()
+                if data.get(name) == "" and field.allow_null and not isinstance(field, serializers.CharField)
+            }
+            if blanks:
+                data = {**data, **dict.fromkeys(blanks)}
+        return super().to_internal_value(data)
+
+
+class SynonymChoiceField(serializers.ChoiceField):
+    """A choice that also accepts the other spellings existing clients send, read as the canonical one."""
+
+    def __init__(self, *, synonyms: dict, **kwargs):
+        self.synonyms = synonyms
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(self.synonyms.get(data, data) if isinstance(data, str) else data)

@@ -39,6 +39,7 @@ class AppointmentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AppointmentStatus.choices)
     mode = serializers.ChoiceField(choices=AppointmentMode.choices)
     notes = serializers.CharField()
+    cancellation_reason = serializers.CharField()
     fee_charged = serializers.DecimalField(max_digits=10, decimal_places=2)
     created_at = serializers.DateTimeField()
 
@@ -64,6 +65,7 @@ COLUMNS = (
     "status",
     "mode",
     "notes",
+    "cancellation_reason",
     "fee_charged",
     "created_at",
 )
@@ -89,6 +91,7 @@ def appointment_rows_json(rows: list[dict]) -> list[dict]:
             "status": row["status"],
             "mode": row["mode"],
             "notes": row["notes"],
+            "cancellation_reason": row["cancellation_reason"],
             "fee_charged": f"{row['fee_charged']:.2f}",
             "created_at": _DATETIME.to_representation(row["created_at"]),
         }
@@ -103,6 +106,13 @@ def appointment_rows_json(rows: list[dict]) -> list[dict]:
 
 
 class BookingSerializer(serializers.Serializer):
+    """The spec's booking body; `reason` is accepted as `notes` (contract row 1.16)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "get") and "notes" not in data and "reason" in data:
+            data = {**data, "notes": data["reason"]}
+        return super().to_internal_value(data)
+
     doctor = serializers.PrimaryKeyRelatedField(queryset=DoctorProfile.objects.all())
     appointment_date = serializers.DateField()
     appointment_time = serializers.TimeField()
@@ -122,10 +132,13 @@ class PatientStatusSerializer(serializers.Serializer):
         choices=[new for (_, new), actors in APPOINTMENT_MOVES.items() if Actor.PATIENT in actors],
         error_messages={"invalid_choice": 'Patients can only cancel: send {{"status": "cancelled"}}.'},
     )
+    cancellation_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class DoctorStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="With completed.")
+    cancellation_reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class FreeSlotsQuerySerializer(serializers.Serializer):

@@ -19,6 +19,9 @@ SLOT_TAKEN = "This slot is no longer available."
 APPOINTMENT_MOVES = {
     (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED): {Actor.DOCTOR},
     (AppointmentStatus.PENDING, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
+    # Seeing the patient confirms the booking (contract row 1.6): the doctor may close a pending one directly.
+    (AppointmentStatus.PENDING, AppointmentStatus.COMPLETED): {Actor.DOCTOR},
+    (AppointmentStatus.PENDING, AppointmentStatus.NO_SHOW): {Actor.DOCTOR},
     (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED): {Actor.DOCTOR},
     (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
     (AppointmentStatus.CONFIRMED, AppointmentStatus.NO_SHOW): {Actor.DOCTOR},
@@ -130,8 +133,11 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str) 
 
 
 @transaction.atomic
-def appointment_move(*, appointment: Appointment, to: str, actor: Actor, reason: str = "") -> Appointment:
-    """The one way an appointment's status changes (API, admin). `reason` is kept with a cancellation."""
+def appointment_move(
+    *, appointment: Appointment, to: str, actor: Actor, reason: str = "", notes: str = ""
+) -> Appointment:
+    """The one way an appointment's status changes (API, admin). `reason` is kept with a cancellation; `notes`
+    with a completion are the doctor's, added after the patient's booking note."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     current = appointment.status
     if actor not in APPOINTMENT_MOVES.get((current, to), ()):
@@ -149,5 +155,7 @@ def appointment_move(*, appointment: Appointment, to: str, actor: Actor, reason:
     appointment.status = to
     if to == AppointmentStatus.CANCELLED and reason:
         appointment.cancellation_reason = reason[:500]
-    appointment.save(update_fields=["status", "cancellation_reason", "updated_at"])
+    if to == AppointmentStatus.COMPLETED and notes:
+        appointment.notes = f"{appointment.notes}\n\n{notes}".strip()
+    appointment.save(update_fields=["status", "cancellation_reason", "notes", "updated_at"])
     return appointment

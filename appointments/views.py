@@ -90,8 +90,13 @@ class _AppointmentDetail(_Appointments, generics.RetrieveAPIView):
     def patch(self, request, pk):
         body = self.status_serializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = body.validated_data
         appointment = services.appointment_move(
-            appointment=self.get_object(), to=body.validated_data["status"], actor=self.actor
+            appointment=self.get_object(),
+            to=data["status"],
+            actor=self.actor,
+            reason=data.get("cancellation_reason", ""),
+            notes=data.get("notes", ""),
         )
         return Response(self.object_json(self.get_queryset().filter(pk=appointment.pk)))
 

@@ -96,8 +96,11 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClinicMember
         fields = ["id", "user", "member_role", "status", "department", "joined_at", "left_at", "notes"]
-        read_only_fields = ["id", "user", "status", "joined_at", "left_at"]
-        extra_kwargs = {"notes": {"max_length": 2000}}
+        read_only_fields = ["id", "user", "joined_at", "left_at"]
+        extra_kwargs = {
+            "notes": {"max_length": 2000},
+            "status": {"help_text": "`inactive` ends the membership as DELETE does; `active` reactivates it."},
+        }
 
 
 class MemberCreateSerializer(serializers.Serializer):

@@ -205,13 +205,20 @@ def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User
 
 
 @transaction.atomic
-def member_update(*, member: ClinicMember, **fields) -> ClinicMember:
+def member_update(*, member: ClinicMember, status: str | None = None, **fields) -> ClinicMember:
+    """The owner's edit. `status` is the web app's toggle (contract row 1.7): `inactive` ends the membership as
+    DELETE does, `active` brings an ended one back."""
+    if status == MemberStatus.ACTIVE and member.status == MemberStatus.INACTIVE:
+        member.status, member.left_at = MemberStatus.ACTIVE, None
     if member.status != MemberStatus.ACTIVE and "member_role" in fields:
         raise Conflict("This member has left the clinic; add them again to give them a role.")
     for field, value in fields.items():
         setattr(member, field, value)
     member.save()
-    _after_membership_change(member)
+    if status == MemberStatus.INACTIVE:
+        member_remove(member=member)
+    else:
+        _after_membership_change(member)
     return member
 
 

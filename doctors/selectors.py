@@ -60,18 +60,12 @@ CARD_FIELDS = (
 DETAIL_FIELDS = ("registration_number", "biography", "languages")  # the detail's card adds these
 
 
-def doctor_cards(rows: list[dict]) -> list[dict]:
-    """The one builder of the doctor card (DoctorListSerializer's shape; DoctorDetailSerializer's when the rows
-    also hold DETAIL_FIELDS), from `.values(*CARD_FIELDS)` rows. Two queries for any number of doctors.
-
-    The list is the hottest public read; building plain dicts is several times cheaper than model instances
-    through nested serializers (bench/README.md).
-    """
+def clinics_of(user_ids: list) -> dict[object, list[dict]]:
+    """The `clinics` of doctor cards, by user id: their active doctor memberships at active clinics, oldest first.
+    One query; the one builder of this shape (the directory and /api/doctors/me/)."""
     clinics = defaultdict(list)
-    memberships = active_doctor_memberships().filter(user_id__in=[row["user_id"] for row in rows])
-    for m in memberships.order_by("joined_at").values(
-        "user_id", "clinic_id", "clinic__name", "clinic__city", "department"
-    ):
+    memberships = active_doctor_memberships().filter(user_id__in=user_ids).order_by("joined_at")
+    for m in memberships.values("user_id", "clinic_id", "clinic__name", "clinic__city", "department"):
         clinics[m["user_id"]].append(
             {
                 "clinic_id": str(m["clinic_id"]),
@@ -80,6 +74,17 @@ def doctor_cards(rows: list[dict]) -> list[dict]:
                 "department": m["department"],
             }
         )
+    return clinics
+
+
+def doctor_cards(rows: list[dict]) -> list[dict]:
+    """The one builder of the doctor card (DoctorListSerializer's shape; DoctorDetailSerializer's when the rows
+    also hold DETAIL_FIELDS), from `.values(*CARD_FIELDS)` rows. Two queries for any number of doctors.
+
+    The list is the hottest public read; building plain dicts is several times cheaper than model instances
+    through nested serializers (bench/README.md).
+    """
+    clinics = clinics_of([row["user_id"] for row in rows])
     return [
         {
             "id": row["id"],

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
@@ -5,6 +6,7 @@ from QuickCare.serializers import TimeRangeMixin
 from users.serializers import UserBriefSerializer
 
 from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
+from .selectors import clinics_of
 
 
 class DoctorClinicSerializer(serializers.Serializer):
@@ -44,6 +46,7 @@ class DoctorDetailSerializer(DoctorListSerializer):
 
 class MyDoctorProfileSerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
+    clinics = serializers.SerializerMethodField(help_text="In the public list's shape (contract row 1.4).")
     first_visit_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
     follow_up_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
     experience_years = serializers.IntegerField(min_value=0, max_value=80)
@@ -62,14 +65,23 @@ class MyDoctorProfileSerializer(serializers.ModelSerializer):
             "first_visit_fee",
             "follow_up_fee",
             "offers_video_consultation",
+            "clinics",
             "updated_at",
         ]
-        read_only_fields = ["id", "user", "updated_at"]
+        read_only_fields = ["id", "user", "clinics", "updated_at"]
         extra_kwargs = {"biography": {"max_length": 5000}}
+
+    @extend_schema_field(DoctorClinicSerializer(many=True))
+    def get_clinics(self, profile) -> list[dict]:
+        return clinics_of([profile.user_id])[profile.user_id]
 
 
 class AvailabilitySerializer(TimeRangeMixin, serializers.ModelSerializer):
-    clinic = serializers.PrimaryKeyRelatedField(queryset=Clinic.objects.filter(is_active=True))
+    clinic = serializers.PrimaryKeyRelatedField(
+        queryset=Clinic.objects.filter(is_active=True),
+        required=False,
+        help_text="Optional when the doctor is a doctor of exactly one clinic (contract row 1.5).",
+    )
     clinic_name = serializers.CharField(source="clinic.name", read_only=True)
     day = serializers.ChoiceField(choices=Weekday.choices)
     slot_duration_minutes = serializers.IntegerField(min_value=5, max_value=240)

@@ -1,6 +1,6 @@
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from QuickCare.exceptions import Conflict
 
@@ -13,11 +13,24 @@ def _require_membership(*, doctor: DoctorProfile, clinic) -> None:
         raise PermissionDenied("You can only set hours at a clinic where you are an active doctor.")
 
 
+def _the_only_clinic(doctor: DoctorProfile):
+    """A new window without `clinic` (contract row 1.5): the doctor's one clinic, or a 400 naming the choices."""
+    clinics = [m.clinic for m in active_doctor_memberships().filter(user_id=doctor.user_id).select_related("clinic")]
+    if len(clinics) == 1:
+        return clinics[0]
+    if not clinics:
+        raise PermissionDenied("You can only set hours at a clinic where you are an active doctor.")
+    choices = ", ".join(f"{c.name} ({c.pk})" for c in clinics)
+    raise ValidationError({"clinic": [f"You work at several clinics; say which one: {choices}."]})
+
+
 @transaction.atomic
 def availability_save(*, doctor: DoctorProfile, window: DoctorAvailability | None = None, **fields):
     """Create or change a weekly window. A doctor is in one place at a time: windows of the same doctor on the
     same day may not overlap, at any clinic."""
     DoctorProfile.objects.select_for_update().get(pk=doctor.pk)  # serialise a doctor's window writes
+    if window is None and fields.get("clinic") is None:
+        fields["clinic"] = _the_only_clinic(doctor)
     window = window or DoctorAvailability(doctor=doctor)
     for field, value in fields.items():
         setattr(window, field, value)

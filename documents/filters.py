@@ -5,6 +5,7 @@ from .models import ConsentStatus, Document, DocumentConsent, DocumentType
 
 class DocumentFilter(django_filters.FilterSet):
     document_type = django_filters.ChoiceFilter(choices=DocumentType.choices)
+    type = django_filters.ChoiceFilter(choices=DocumentType.choices, field_name="document_type")  # the web app's name
 
     class Meta:
         model = Document

@@ -1,13 +1,16 @@
+from pathlib import PurePath
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import Appointment
 from doctors.models import Specialty
-from QuickCare.serializers import DateTimeField
+from QuickCare.serializers import DateTimeField, SynonymChoiceField
+from users.models import role_key
 
 from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
-from .services import CONSENT_ACTIONS
+from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
 
 
 class _PersonSerializer(serializers.Serializer):
@@ -15,9 +18,18 @@ class _PersonSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class _AccessorSerializer(_PersonSerializer):
+    role = serializers.SerializerMethodField()
+
+    def get_role(self, user) -> str:
+        return role_key(user.roles_id)
+
+
 class DocumentSerializer(serializers.ModelSerializer):
     file = serializers.SerializerMethodField(help_text="The download URL (needs the same Bearer token).")
     owner = _PersonSerializer(read_only=True)
+    patient = _PersonSerializer(source="owner", read_only=True, help_text="The same person as `owner`.")
+    created_at = serializers.DateTimeField(source="uploaded_at", read_only=True, help_text="Same as `uploaded_at`.")
 
     class Meta:
         model = Document
@@ -33,7 +45,9 @@ class DocumentSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "uploaded_at",
+            "created_at",
             "owner",
+            "patient",
         ]
         read_only_fields = fields
 
@@ -46,7 +60,9 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(max_length=255, allow_empty_file=True)  # emptiness gets its own message
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Default: the file's name without its extension."
+    )
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     appointment = serializers.PrimaryKeyRelatedField(
@@ -61,6 +77,11 @@ class DocumentUploadSerializer(serializers.Serializer):
         request = self.context.get("request")  # absent while the OpenAPI schema is generated
         if request is not None:
             self.fields["appointment"].queryset = Appointment.objects.filter(patient_id=request.user.pk)
+
+    def validate(self, attrs):
+        if not attrs.get("title"):  # some forms send none (contract row 1.10)
+            attrs["title"] = (PurePath(attrs["file"].name or "").stem or "Document")[:200]
+        return attrs
 
 
 class ConsentRequestSerializer(serializers.Serializer):
@@ -117,7 +138,9 @@ class PatientConsentSerializer(ConsentSerializer):
 
 
 class ConsentActionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(CONSENT_ACTIONS))
+    action = SynonymChoiceField(
+        choices=list(CONSENT_ACTIONS), synonyms=CONSENT_ACTION_SYNONYMS, help_text="Also granted, rejected, revoked."
+    )
     expires_at = DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
 
 
@@ -129,9 +152,10 @@ class ConsentActionResponseSerializer(serializers.ModelSerializer):
 
 
 class AccessLogSerializer(serializers.ModelSerializer):
-    accessed_by = _PersonSerializer(read_only=True)
+    accessed_by = _AccessorSerializer(read_only=True)
+    document_title = serializers.CharField(source="document.title", read_only=True)
 
     class Meta:
         model = DocumentAccessLog
-        fields = ["id", "document", "accessed_by", "accessed_at", "ip_address", "action"]
+        fields = ["id", "document", "document_title", "accessed_by", "accessed_at", "ip_address", "action"]
         read_only_fields = fields

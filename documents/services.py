@@ -154,29 +154,36 @@ def consent_request(*, user: User, document_id, purpose: str, expires_at: dateti
         raise Conflict("You already have a pending request for this document.") from None
 
 
-CONSENT_ACTIONS = {  # action: (required current status, new status)
-    "grant": (ConsentStatus.PENDING, ConsentStatus.GRANTED),
-    "reject": (ConsentStatus.PENDING, ConsentStatus.REJECTED),
-    "revoke": (ConsentStatus.GRANTED, ConsentStatus.REVOKED),
+CONSENT_ACTIONS = {  # action: (statuses it may start from, new status)
+    # A patient may grant again what they rejected or revoked (contract row 1.2), with a new expiry.
+    "grant": ({ConsentStatus.PENDING, ConsentStatus.REJECTED, ConsentStatus.REVOKED}, ConsentStatus.GRANTED),
+    "reject": ({ConsentStatus.PENDING}, ConsentStatus.REJECTED),
+    "revoke": ({ConsentStatus.GRANTED}, ConsentStatus.REVOKED),
 }
+# The spellings the web app sends (contract row 1.2).
+CONSENT_ACTION_SYNONYMS = {"granted": "grant", "rejected": "reject", "revoked": "revoke"}
 
 
 def allowed_consent_actions(current: str) -> list[str]:
-    return [action for action, (required, _) in CONSENT_ACTIONS.items() if required == current]
+    return [action for action, (required, _) in CONSENT_ACTIONS.items() if current in required]
 
 
 @transaction.atomic
 def consent_act(*, consent: DocumentConsent, action: str, expires_at: datetime | None = None) -> DocumentConsent:
     """The patient's answer. On grant the patient may also choose (shorten or extend) how long access lasts."""
-    consent = DocumentConsent.objects.select_for_update().get(pk=consent.pk)
+    consent = DocumentConsent.objects.select_for_update(of=("self",)).select_related("document").get(pk=consent.pk)
     required, new = CONSENT_ACTIONS[action]
-    if consent.status != required:
+    if consent.status not in required:
         allowed = allowed_consent_actions(consent.status)
         hint = f"Allowed: {', '.join(allowed)}." if allowed else "No further action is possible."
         raise Conflict(f"Cannot {action} a consent that is {consent.status}. {hint}")
     if action == "grant":
+        if consent.document.is_deleted:
+            raise Conflict("This document has been deleted; it cannot be shared.")
         if expires_at is not None:
             consent.expires_at = _check_expiry(expires_at)
+        elif consent.status != ConsentStatus.PENDING:  # granted again: a fresh period, as on a first grant
+            consent.expires_at = timezone.now() + timedelta(days=settings.DOCUMENT_CONSENT_DEFAULT_DAYS)
         elif consent.expires_at <= timezone.now():
             raise Conflict("This request has expired. The doctor needs to ask again.")
     consent.status, consent.actioned_at = new, timezone.now()

@@ -173,7 +173,9 @@ class AccessLogListView(generics.ListAPIView):
     serializer_class = AccessLogSerializer
 
     def get_queryset(self):
-        logs = DocumentAccessLog.objects.filter(document__owner_id=self.request.user.pk).select_related("accessed_by")
+        logs = DocumentAccessLog.objects.filter(document__owner_id=self.request.user.pk).select_related(
+            "accessed_by", "document"
+        )
         return logs.order_by("-accessed_at")
 
 

@@ -2,6 +2,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from QuickCare.serializers import SynonymChoiceField
+
+from .models import Gender
 from .validators import contact_as_int, normalize_contact
 
 
@@ -33,3 +36,10 @@ class OTPField(serializers.RegexField):
 
     def __init__(self, **kwargs):
         super().__init__(r"^[0-9]{4,10}$", error_messages={"invalid": "The OTP is the 6-digit code we sent."}, **kwargs)
+
+
+class GenderField(SynonymChoiceField):
+    """The spec's genders plus `prefer_not_to_say`; the web app's `others` is read as `other` (contract row 1.8)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Gender.choices, synonyms={"others": Gender.OTHER}, **kwargs)

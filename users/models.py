@@ -24,6 +24,11 @@ class RoleId(models.IntegerChoices):
 STAFF_ROLES = (RoleId.DOCTOR, RoleId.RECEPTIONIST, RoleId.LAB_MEMBER)
 
 
+def role_key(role_id: int) -> str:
+    """A role as the API names it in values: "patient", "doctor", "lab_member", "clinic_owner", ..."""
+    return RoleId(role_id).label.lower().replace(" ", "_")
+
+
 class Role(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True)
     name = models.CharField(max_length=50, unique=True)
@@ -41,6 +46,7 @@ class Gender(models.TextChoices):
     MALE = "male"
     FEMALE = "female"
     OTHER = "other"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
 
 
 class BloodGroup(models.TextChoices):
@@ -85,7 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
     age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(130)])
-    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
     roles = models.ForeignKey(Role, on_delete=models.PROTECT, default=RoleId.PATIENT, related_name="users")
     # The role the person registered (or was created) with: what `roles` returns to when their last clinic

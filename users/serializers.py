@@ -7,8 +7,10 @@ from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 
-from .fields import ContactField, OTPField, PincodeField
-from .models import MEDICAL_FIELDS, BloodGroup, Gender, PatientMedicalProfile, User, UserAddress
+from QuickCare.serializers import BlankMeansNoValue
+
+from .fields import ContactField, GenderField, OTPField, PincodeField
+from .models import MEDICAL_FIELDS, BloodGroup, PatientMedicalProfile, User, UserAddress
 
 TEXT_MAX = 2000  # free-text medical fields
 
@@ -41,8 +43,9 @@ class UserBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(BlankMeansNoValue, serializers.ModelSerializer):
     contact = ContactField(read_only=True)
+    gender = GenderField(required=False, allow_blank=True)
     roles = RoleSerializer(read_only=True)
 
     class Meta:
@@ -113,7 +116,7 @@ class RegistrationVerifyResponseSerializer(serializers.Serializer):
     next_step = serializers.CharField()
 
 
-class MedicalProfileSerializer(serializers.ModelSerializer):
+class MedicalProfileSerializer(BlankMeansNoValue, serializers.ModelSerializer):
     emergency_contact_number = ContactField(required=False, allow_null=True)
 
     class Meta:
@@ -126,8 +129,8 @@ class MedicalProfileSerializer(serializers.ModelSerializer):
         return value or ""
 
 
-class PatientOnboardingSerializer(serializers.Serializer):
-    gender = serializers.ChoiceField(choices=Gender.choices)
+class PatientOnboardingSerializer(BlankMeansNoValue, serializers.Serializer):
+    gender = GenderField()
     age = serializers.IntegerField(min_value=0, max_value=130)
     email = serializers.EmailField(required=False, allow_blank=True)
     blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
@@ -147,7 +150,10 @@ class PatientOnboardingSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, min_value=Decimal("0.1"), max_value=500, required=False, allow_null=True
     )
     emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    emergency_contact_number = ContactField(required=False)
+    emergency_contact_number = ContactField(required=False, allow_null=True)
+
+    def validate_emergency_contact_number(self, value):
+        return value or ""
 
     def validate(self, attrs):
         given = [f for f in ("address_area", "house_no", "town", "state", "pincode", "landmark") if attrs.get(f)]

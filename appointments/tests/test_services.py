@@ -24,6 +24,8 @@ EXPECTED_ALLOWED = {
     ("confirmed", "cancelled", DOCTOR),
     ("confirmed", "cancelled", PATIENT),
     ("confirmed", "no_show", DOCTOR),
+    ("pending", "completed", DOCTOR),
+    ("pending", "no_show", DOCTOR),
     ("pending", "cancelled", OPERATOR),
     ("confirmed", "cancelled", OPERATOR),
 }

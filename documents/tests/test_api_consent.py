@@ -206,7 +206,13 @@ def test_refused_move_names_the_allowed_actions(auth_client, patient, doctor, do
 
 
 STORED = ["pending", "granted", "rejected", "revoked"]
-ALLOWED = {("pending", "grant"): "granted", ("pending", "reject"): "rejected", ("granted", "revoke"): "revoked"}
+ALLOWED = {
+    ("pending", "grant"): "granted",
+    ("pending", "reject"): "rejected",
+    ("granted", "revoke"): "revoked",
+    ("rejected", "grant"): "granted",  # contract row 1.2: the patient changes their mind
+    ("revoked", "grant"): "granted",
+}
 
 
 @pytest.mark.parametrize(("current", "action"), list(itertools.product(STORED, CONSENT_ACTIONS)))

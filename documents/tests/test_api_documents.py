@@ -109,7 +109,7 @@ def test_size_limit(auth_client, patient, settings):
 def test_upload_validation(auth_client, patient):
     response = auth_client(patient).post(reverse("documents:list"), {"document_type": "selfie"}, format="multipart")
     assert response.status_code == 400
-    assert set(response.json()) == {"file", "title", "document_type"}
+    assert set(response.json()) == {"file", "document_type"}  # the title has a default (contract row 1.10)
 
 
 def test_appointment_link_must_be_my_own(auth_client, patient, other_patient, doctor):
@@ -290,10 +290,12 @@ def test_access_log_lists_newest_first(auth_client, patient, doctor, document):
     rows = client.get(reverse("documents:access-log")).json()
     assert [(r["document"], r["action"]) for r in rows] == [(str(other.id), "download"), (str(document.id), "view")]
     first = rows[1]
-    assert first["accessed_by"] == {"id": str(doctor.user.id), "name": doctor.user.name}
+    assert first["accessed_by"] == {"id": str(doctor.user.id), "name": doctor.user.name, "role": "doctor"}
+    assert first["document_title"] == document.title
     assert first["ip_address"] == "103.21.244.1" and set(first) == {
         "id",
         "document",
+        "document_title",
         "accessed_by",
         "accessed_at",
         "ip_address",
