@@ -108,11 +108,16 @@ class RegistrationVerifySerializer(serializers.Serializer):
     otp = OTPField()
 
 
-class RegistrationVerifyResponseSerializer(serializers.Serializer):
+class SignedInSerializer(serializers.Serializer):
+    """An answer that signs the person in: a message, fresh tokens and who they are."""
+
     message = serializers.CharField()
     access = serializers.CharField()
     refresh = serializers.CharField()
     user = UserSummarySerializer()
+
+
+class RegistrationVerifyResponseSerializer(SignedInSerializer):
     next_step = serializers.CharField()
 
 
@@ -216,17 +221,8 @@ class PasswordResetStartSerializer(serializers.Serializer):
     contact = ContactField()
 
 
-class PasswordResetFinishSerializer(serializers.Serializer):
-    contact = ContactField()
-    otp = OTPField()
+class PasswordResetFinishSerializer(RegistrationVerifySerializer):
     password = _Password()
-
-
-class PasswordResetResponseSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
-    user = UserSummarySerializer()
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):

@@ -22,7 +22,6 @@ from .serializers import (
     PasswordChangeResponseSerializer,
     PasswordChangeSerializer,
     PasswordResetFinishSerializer,
-    PasswordResetResponseSerializer,
     PasswordResetStartSerializer,
     PatientOnboardingResponseSerializer,
     PatientOnboardingSerializer,
@@ -30,6 +29,7 @@ from .serializers import (
     RegistrationStartSerializer,
     RegistrationVerifyResponseSerializer,
     RegistrationVerifySerializer,
+    SignedInSerializer,
     TokenRefreshResponseSerializer,
     TokenRefreshSerializer,
     UserSummarySerializer,
@@ -216,7 +216,7 @@ class PasswordResetStartView(APIView):
         )
 
 
-@extend_schema(request=PasswordResetFinishSerializer, responses={200: PasswordResetResponseSerializer})
+@extend_schema(request=PasswordResetFinishSerializer, responses={200: SignedInSerializer})
 class PasswordResetFinishView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
