@@ -214,7 +214,9 @@ if DEBUG:
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=config("JWT_ACCESS_MINUTES", default=30, cast=int)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=config("JWT_REFRESH_DAYS", default=7, cast=int)),
-    "ROTATE_REFRESH_TOKENS": True,
+    # Off by default (contract row 1.1): the frontends keep the refresh token of their login. On, each refresh answers
+    # a new one, and presenting a rotated one again ends the whole login (users.serializers.TokenRefreshSerializer).
+    "ROTATE_REFRESH_TOKENS": config("JWT_ROTATE_REFRESH_TOKENS", default=False, cast=bool),
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
     # Tokens carry a digest of the user's password hash; a password change (by the user or an operator) makes every

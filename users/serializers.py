@@ -6,9 +6,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from QuickCare.serializers import BlankMeansNoValue
 
+from . import services
 from .fields import ContactField, GenderField, OTPField, PincodeField
 from .models import MEDICAL_FIELDS, BloodGroup, PatientMedicalProfile, User, UserAddress
 
@@ -226,13 +229,22 @@ class PasswordResetFinishSerializer(RegistrationVerifySerializer):
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """SimpleJWT's, with a token of an account that no longer exists answered 401 like any other bad token."""
+    """SimpleJWT's, with a token of an account that no longer exists answered 401 like any other bad token, and, with
+    rotation on, a rotated token presented again ending every token of its login (reuse detection)."""
 
     def validate(self, attrs):
         try:
             return super().validate(attrs)
         except ObjectDoesNotExist:
             raise AuthenticationFailed("No active account found for the given token.", "no_active_account") from None
+        except TokenError:
+            if jwt_settings.ROTATE_REFRESH_TOKENS:
+                services.refresh_reuse_end(refresh=attrs["refresh"])
+            raise
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
 
 
 class TokenRefreshResponseSerializer(serializers.Serializer):

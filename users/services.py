@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled, ValidationError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -42,7 +44,39 @@ def tokens_for(user: User) -> dict:
     password change reads to decide whether the current password must be typed again."""
     refresh = RefreshToken.for_user(user)  # recorded as an outstanding token, so it can be revoked
     refresh["auth_time"] = int(time.time())
+    refresh["family"] = refresh["jti"]  # every token rotated from this login carries it (reuse detection)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def refresh_reuse_end(*, refresh: str) -> None:
+    """With rotation on, a refresh token that was already rotated (blacklisted) and comes back means someone holds a
+    copy: every refresh token of that login (its `family`) ends. Only a genuine, unexpired token counts."""
+    claims = _claims(refresh)
+    family = claims.get("family")
+    if not family or not BlacklistedToken.objects.filter(token__jti=claims.get("jti")).exists():
+        return
+    outstanding = OutstandingToken.objects.filter(user_id=claims.get("user_id"), expires_at__gt=timezone.now()).exclude(
+        blacklistedtoken__isnull=False
+    )
+    of_family = [t for t in outstanding if _claims(t.token).get("family") == family]
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=t) for t in of_family], ignore_conflicts=True)
+
+
+def _claims(token: str) -> dict:
+    try:
+        return token_backend.decode(token, verify=True)
+    except TokenBackendError:
+        return {}
+
+
+def logout(*, refresh: str) -> None:
+    """Ends this refresh token (and so the login it belongs to, without rotation). Idempotent."""
+    try:
+        RefreshToken(refresh).blacklist()
+    except TokenError:
+        claims = _claims(refresh)  # already ended is fine; a forged or expired token is not
+        if not claims or not BlacklistedToken.objects.filter(token__jti=claims.get("jti")).exists():
+            raise AuthenticationFailed("Token is invalid or expired.", "token_not_valid") from None
 
 
 def login_authenticate(*, request, contact: str, password: str) -> User:

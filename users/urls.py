@@ -7,6 +7,7 @@ app_name = "users"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("token/refresh/", views.TokenRefreshAPIView.as_view(), name="token-refresh"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("onboarding/patient/step1/", views.PatientStep1View.as_view(), name="patient-step1"),
     path("onboarding/patient/step2/", views.PatientStep2View.as_view(), name="patient-step2"),
     path("onboarding/patient/step3/", views.PatientStep3View.as_view(), name="patient-step3"),

@@ -16,6 +16,7 @@ from .serializers import (
     ExistsSerializer,
     LoginResponseSerializer,
     LoginSerializer,
+    LogoutSerializer,
     MedicalProfileSerializer,
     MeSerializer,
     MessageSerializer,
@@ -55,11 +56,29 @@ class LoginView(APIView):
 
 @extend_schema(responses={200: TokenRefreshResponseSerializer, 401: MessageSerializer})
 class TokenRefreshAPIView(TokenRefreshView):
-    """Rotates the refresh token: the answer carries a new `refresh` too, and the old one stops working."""
+    """A new access token. The refresh token stays valid until it expires, the password changes, the account is
+    deactivated or it is logged out; with JWT_ROTATE_REFRESH_TOKENS the answer carries a new `refresh` too."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
     serializer_class = TokenRefreshSerializer
+
+
+@extend_schema(request=LogoutSerializer, responses={204: None, 401: MessageSerializer})
+class LogoutView(APIView):
+    """Ends the refresh token sent (contract row 1.1). The token itself is the proof: no access token needed."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.logout(refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
 
 
 class _RegistrationStartView(APIView):

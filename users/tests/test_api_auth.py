@@ -87,15 +87,45 @@ def test_login_per_ip_limit_is_a_setting(api_client, patient, settings):
     assert login(api_client, patient.contact).status_code == 429
 
 
-def test_refresh_rotates_and_old_refresh_is_refused(api_client, patient):
+def refresh(client, token):
+    return client.post(reverse("users:token-refresh"), {"refresh": token}, format="json")
+
+
+def test_row_1_1_the_login_refresh_token_works_again_and_again(api_client, patient):
     tokens = login(api_client, patient.contact).json()
-    url = reverse("users:token-refresh")
-    response = api_client.post(url, {"refresh": tokens["refresh"]}, format="json")
-    assert response.status_code == 200
-    assert set(response.json()) == {"access", "refresh"}
-    again = api_client.post(url, {"refresh": tokens["refresh"]}, format="json")
-    assert again.status_code == 401
-    assert "message" in again.json()
+    for _ in range(2):
+        response = refresh(api_client, tokens["refresh"])
+        assert response.status_code == 200 and set(response.json()) == {"access"}  # the spec's answer
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    assert api_client.get(reverse("users:me")).status_code == 200
+
+
+def test_row_1_1_logout_ends_the_refresh_token(api_client, patient):
+    tokens = login(api_client, patient.contact).json()
+    other_login = login(api_client, patient.contact).json()
+    out = api_client.post(reverse("users:logout"), {"refresh": tokens["refresh"]}, format="json")
+    assert out.status_code == 204
+    refused = refresh(api_client, tokens["refresh"])
+    assert refused.status_code == 401 and refused.json() == {"message": "Token is blacklisted"}
+    assert api_client.post(reverse("users:logout"), {"refresh": tokens["refresh"]}).status_code == 204  # idempotent
+    assert refresh(api_client, other_login["refresh"]).status_code == 200  # another device stays signed in
+    forged = api_client.post(reverse("users:logout"), {"refresh": "not-a-token"}, format="json")
+    assert forged.status_code == 401 and forged.json() == {"message": "Token is invalid or expired."}
+
+
+def test_row_1_1_with_rotation_a_reused_token_ends_its_whole_login(api_client, patient, monkeypatch):
+    from rest_framework_simplejwt import serializers as jwt_serializers
+
+    # JWT_ROTATE_REFRESH_TOKENS=True; SimpleJWT's settings object is bound at import, so it is switched directly.
+    monkeypatch.setattr(jwt_serializers.api_settings, "ROTATE_REFRESH_TOKENS", True)
+    first = login(api_client, patient.contact).json()
+    elsewhere = login(api_client, patient.contact).json()
+    rotated = refresh(api_client, first["refresh"])
+    assert rotated.status_code == 200 and set(rotated.json()) == {"access", "refresh"}
+    newest = rotated.json()["refresh"]
+    assert refresh(api_client, first["refresh"]).status_code == 401  # the copy comes back: reuse
+    assert refresh(api_client, newest).status_code == 401  # so the whole family has ended
+    assert refresh(api_client, elsewhere["refresh"]).status_code == 200  # another login is untouched
 
 
 def test_refresh_with_garbage_is_401(api_client):
@@ -113,7 +143,6 @@ def test_bad_bearer_token_is_401_with_message(api_client):
 
 def test_password_change_revokes_refresh_tokens(api_client, auth_client, patient):
     first = login(api_client, patient.contact).json()
-    rotated = api_client.post(reverse("users:token-refresh"), {"refresh": first["refresh"]}).json()
     response = auth_client(patient).put(
         reverse("users:password-change"), {"password": "NewSecurePass@123", "old_password": PASSWORD}
     )
@@ -122,7 +151,7 @@ def test_password_change_revokes_refresh_tokens(api_client, auth_client, patient
     assert set(response.json()) == {"message", "access", "refresh"}
     patient.refresh_from_db()
     assert patient.check_password("NewSecurePass@123")
-    refused = api_client.post(reverse("users:token-refresh"), {"refresh": rotated["refresh"]})
+    refused = api_client.post(reverse("users:token-refresh"), {"refresh": first["refresh"]})
     assert refused.status_code == 401
     assert login(api_client, patient.contact, "NewSecurePass@123").status_code == 200
 
