@@ -1,8 +1,6 @@
 from decimal import Decimal
 
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -91,12 +89,9 @@ class RegistrationStartSerializer(serializers.Serializer):
     password = _Password()
 
     def validate(self, attrs):
-        # Django's validators, judged against the would-be user (no similarity to name or number).
+        # The one password rule, judged against the would-be user (no similarity to name or number).
         candidate = User(contact=attrs["contact"], name=attrs["name"])
-        try:
-            validate_password(attrs["password"], candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": exc.messages}) from None
+        services.password_validate(password=attrs["password"], user=candidate, field="password")
         return attrs
 
 

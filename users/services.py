@@ -1,4 +1,3 @@
-import logging
 import math
 import time
 from datetime import timedelta
@@ -35,8 +34,6 @@ from .throttles import ContactThrottle
 
 ALREADY_REGISTERED = "This contact number is already registered. Please log in instead."
 NO_RESET_WAITING = "No password reset is waiting for this number. Please start again at step 1."
-
-logger = logging.getLogger("quickcare.auth")
 
 
 def tokens_for(user: User) -> dict:
