@@ -152,6 +152,8 @@ FILE_UPLOAD_HANDLERS = [
 DOCUMENTS_ACCEL_REDIRECT_PREFIX = config("DOCUMENTS_ACCEL_REDIRECT_PREFIX", default="")
 DOCUMENT_CONSENT_DEFAULT_DAYS = config("DOCUMENT_CONSENT_DEFAULT_DAYS", default=30, cast=int)
 DOCUMENT_CONSENT_MAX_DAYS = config("DOCUMENT_CONSENT_MAX_DAYS", default=0, cast=int)  # 0 = no maximum
+# How long a signed download link (`file` in document answers, contract row 1.3) opens its document.
+DOCUMENT_LINK_SECONDS = config("DOCUMENT_LINK_SECONDS", default=300, cast=int)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -249,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "appointments.models.AppointmentStatus",
         "MemberStatusEnum": "clinic.models.MemberStatus",
         "ConsentStatusEnum": "documents.models.ConsentStatus",
+        "SpecialtyEnum": "doctors.models.Specialty",
+        "DocumentTypeEnum": "documents.models.DocumentType",
     },
 }
 

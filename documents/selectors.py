@@ -50,12 +50,26 @@ def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[Docum
     )
 
 
-def consents_for_patient(user: User) -> QuerySet[DocumentConsent]:
-    """Requests for the patient's documents, with the asking doctor's active clinics (`active_clinics`)."""
+def consents_shown(consents: QuerySet[DocumentConsent]) -> QuerySet[DocumentConsent]:
+    """Consents with everything their answer shows (serializers.ConsentSerializer) in two queries for any number:
+    document and patient, doctor, the doctor's active clinics (`active_clinics`), `effective_status`, and
+    `opens_now` (whether the one access rule, `active_consents`, lets it open its document at this moment)."""
     clinics = Prefetch(
         "doctor__user__clinic_memberships",
         queryset=active_doctor_memberships().select_related("clinic"),
         to_attr="active_clinics",
     )
-    consents = DocumentConsent.objects.filter(document__owner_id=user.pk).select_related("document", "doctor__user")
+    consents = consents.select_related("document__owner", "doctor__user").annotate(
+        opens_now=Exists(active_consents().filter(pk=OuterRef("pk")))
+    )
     return with_effective_status(consents).prefetch_related(clinics)
+
+
+def consents_for_patient(user: User) -> QuerySet[DocumentConsent]:
+    """Requests for the patient's documents."""
+    return consents_shown(DocumentConsent.objects.filter(document__owner_id=user.pk))
+
+
+def consents_of_doctor(user: User) -> QuerySet[DocumentConsent]:
+    """The doctor's own requests."""
+    return consents_shown(DocumentConsent.objects.filter(doctor__user_id=user.pk))

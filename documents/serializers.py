@@ -1,6 +1,5 @@
 from pathlib import PurePath
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -9,6 +8,7 @@ from doctors.models import Specialty
 from QuickCare.serializers import DateTimeField, SynonymChoiceField
 from users.models import role_key
 
+from .links import download_link
 from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
 from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
 
@@ -26,7 +26,10 @@ class _AccessorSerializer(_PersonSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    file = serializers.SerializerMethodField(help_text="The download URL (needs the same Bearer token).")
+    file = serializers.SerializerMethodField(
+        help_text="A signed download link for the caller, usable without a header for DOCUMENT_LINK_SECONDS "
+        "(default 300); the same path with a Bearer token and no `sig` works too."
+    )
     owner = _PersonSerializer(read_only=True)
     patient = _PersonSerializer(source="owner", read_only=True, help_text="The same person as `owner`.")
     created_at = serializers.DateTimeField(source="uploaded_at", read_only=True, help_text="Same as `uploaded_at`.")
@@ -53,9 +56,8 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_file(self, document) -> str:
-        url = reverse("documents:download", args=[document.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request else url
+        request = self.context["request"]
+        return request.build_absolute_uri(download_link(document_id=document.pk, user_id=request.user.pk))
 
 
 class DocumentUploadSerializer(serializers.Serializer):
@@ -91,50 +93,56 @@ class ConsentRequestSerializer(serializers.Serializer):
 
 
 class ConsentSerializer(serializers.ModelSerializer):
-    """The doctor's answer to a request: the spec's shape."""
+    """Every consent answer (request, both lists, action; contract row 1.12), from `selectors.consents_shown`.
+    `doctor` is the doctor profile's id as in the spec; who, where and what sit beside it."""
 
     status = serializers.SerializerMethodField()
+    document_title = serializers.CharField(source="document.title")
+    document_type = serializers.ChoiceField(source="document.document_type", choices=DocumentType.choices)
+    doctor_name = serializers.CharField(source="doctor.user.name")
+    doctor_specialty = serializers.ChoiceField(source="doctor.specialty", choices=Specialty.choices, allow_blank=True)
+    clinic_names = serializers.SerializerMethodField(help_text="The asking doctor's active clinics.")
+    patient = _PersonSerializer(source="document.owner")
+    created_at = serializers.DateTimeField(source="requested_at", help_text="Same as `requested_at`.")
+    file = serializers.SerializerMethodField(
+        help_text="To the consent's doctor, while it opens the document: its signed download link. Otherwise null."
+    )
 
     class Meta:
         model = DocumentConsent
-        fields = ["id", "document", "doctor", "status", "purpose", "expires_at", "requested_at", "actioned_at"]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.ChoiceField(choices=ConsentStatus.choices))
-    def get_status(self, consent) -> str:
-        # Lists annotate `effective_status` ("expired" once past expires_at); a fresh request is simply pending.
-        return getattr(consent, "effective_status", consent.status)
-
-
-class _RequestingDoctorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="user.name")
-    specialty = serializers.ChoiceField(choices=Specialty.choices)
-    clinics = serializers.SerializerMethodField()
-
-    def get_clinics(self, doctor) -> list[str]:
-        return [membership.clinic.name for membership in doctor.user.active_clinics]
-
-
-class PatientConsentSerializer(ConsentSerializer):
-    """What a patient sees of a request: which doctor, from which clinics, asks for which document and why."""
-
-    doctor = _RequestingDoctorSerializer(read_only=True)
-    document_title = serializers.CharField(source="document.title", read_only=True)
-
-    class Meta(ConsentSerializer.Meta):
         fields = [
             "id",
             "document",
             "document_title",
+            "document_type",
             "doctor",
+            "doctor_name",
+            "doctor_specialty",
+            "clinic_names",
+            "patient",
             "status",
             "purpose",
             "expires_at",
             "requested_at",
+            "created_at",
             "actioned_at",
+            "file",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=ConsentStatus.choices))
+    def get_status(self, consent) -> str:
+        return consent.effective_status  # "expired" once past expires_at
+
+    def get_clinic_names(self, consent) -> list[str]:
+        return [membership.clinic.name for membership in consent.doctor.user.active_clinics]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_file(self, consent) -> str | None:
+        request = self.context["request"]
+        if not consent.opens_now or consent.doctor.user_id != request.user.pk:
+            return None
+        return request.build_absolute_uri(download_link(document_id=consent.document_id, user_id=request.user.pk))
 
 
 class ConsentActionSerializer(serializers.Serializer):
@@ -142,13 +150,6 @@ class ConsentActionSerializer(serializers.Serializer):
         choices=list(CONSENT_ACTIONS), synonyms=CONSENT_ACTION_SYNONYMS, help_text="Also granted, rejected, revoked."
     )
     expires_at = DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
-
-
-class ConsentActionResponseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DocumentConsent
-        fields = ["id", "status", "actioned_at", "expires_at"]
-        read_only_fields = fields
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

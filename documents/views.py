@@ -11,6 +11,7 @@ from rest_framework import generics, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from QuickCare.net import client_ip
@@ -18,18 +19,17 @@ from users.permissions import HasOwnRecords, IsDoctor
 from users.throttles import UploadThrottle
 
 from . import services
+from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
 from .models import AccessAction, DocumentAccessLog, DocumentConsent
-from .selectors import consents_for_patient, documents_visible_to, with_effective_status
+from .selectors import consents_for_patient, consents_of_doctor, consents_shown, documents_visible_to
 from .serializers import (
     AccessLogSerializer,
-    ConsentActionResponseSerializer,
     ConsentActionSerializer,
     ConsentRequestSerializer,
     ConsentSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
-    PatientConsentSerializer,
 )
 
 
@@ -103,6 +103,10 @@ def _file_response(document, *, with_body: bool):
 
 
 class DocumentDownloadView(APIView):
+    """With a bearer token, or without one through the signed link in `file` (`?sig=`, contract row 1.3): either
+    way the same access rule and the same log row (services.document_open)."""
+
+    authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, SignedLinkAuthentication]
     permission_classes = [HasOwnRecords]
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
@@ -114,6 +118,11 @@ class DocumentDownloadView(APIView):
 
     def head(self, request, pk):
         return _file_response(services.document_for(user=request.user, document_id=pk), with_body=False)
+
+
+def _consent_json(request, consent) -> dict:
+    shown = consents_shown(DocumentConsent.objects.filter(pk=consent.pk)).get()
+    return ConsentSerializer(shown, context={"request": request}).data
 
 
 class ConsentRequestView(APIView):
@@ -129,14 +138,14 @@ class ConsentRequestView(APIView):
             purpose=body.validated_data["purpose"],
             expires_at=body.validated_data.get("expires_at"),
         )
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+        return Response(_consent_json(request, consent), status=status.HTTP_201_CREATED)
 
 
 class MyConsentListView(generics.ListAPIView):
     """Requests for the patient's documents (?status=pending|granted|rejected|revoked|expired)."""
 
     permission_classes = [HasOwnRecords]
-    serializer_class = PatientConsentSerializer
+    serializer_class = ConsentSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ConsentFilter
 
@@ -151,19 +160,19 @@ class DoctorConsentListView(generics.ListAPIView):
     filterset_class = ConsentFilter
 
     def get_queryset(self):
-        return with_effective_status(DocumentConsent.objects.filter(doctor__user_id=self.request.user.pk))
+        return consents_of_doctor(self.request.user)
 
 
 class ConsentActionView(APIView):
     permission_classes = [HasOwnRecords]
 
-    @extend_schema(request=ConsentActionSerializer, responses={200: ConsentActionResponseSerializer})
+    @extend_schema(request=ConsentActionSerializer, responses={200: ConsentSerializer})
     def patch(self, request, pk):
         consent = get_object_or_404(DocumentConsent.objects.filter(document__owner_id=request.user.pk), pk=pk)
         body = ConsentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         consent = services.consent_act(consent=consent, **body.validated_data)
-        return Response(ConsentActionResponseSerializer(consent).data)
+        return Response(_consent_json(request, consent))
 
 
 class AccessLogListView(generics.ListAPIView):

@@ -73,7 +73,7 @@ def proxied(tmp_path_factory):
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_healthy(base)
-            yield {"base": base, "upstream": upstream, "token": token, "env": env, "port": port}
+            yield {"base": base, "upstream": upstream, "token": token, "env": env, "port": port, "run_dir": run_dir}
         finally:
             nginx.terminate()
             nginx.wait(timeout=30)
@@ -166,6 +166,18 @@ def test_a_slow_download_outlasts_the_gunicorn_timeout_and_is_logged_once(proxie
         env=proxied["env"],
     )
     assert rows.strip().splitlines()[-1] == "2"  # one row per download, the slow one included
+
+
+def test_a_signed_link_downloads_without_a_header_and_stays_out_of_the_access_log(proxied):
+    status, body = upload(proxied["base"], proxied["token"], PDF_BYTES)
+    assert status == 201, body
+    link = __import__("json").loads(body)["file"]
+    path = link[link.index("/api/") :]
+    assert "?sig=" in path
+    status, content = call(proxied["base"], "GET", path)
+    assert status == 200 and content == PDF_BYTES
+    log = (proxied["run_dir"] / "access.log").read_text()
+    assert f"GET {path.split('?')[0]} " in log and "sig=" not in log
 
 
 def test_the_internal_documents_location_cannot_be_requested(proxied):

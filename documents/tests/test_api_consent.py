@@ -1,10 +1,11 @@
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from clinic.models import MemberStatus
 from doctors.tests.factories import make_doctor
@@ -106,23 +107,78 @@ def test_a_doctor_sees_requests_for_their_own_documents_only(auth_client, doctor
     assert auth_client(doctor.user).get(reverse("documents:consent-mine")).json() == []
 
 
+def consent_json(consent, **changes) -> dict:
+    """A consent object as contract row 1.12 writes it (`doctor` the profile id; names and titles beside it)."""
+    document, doctor = consent.document, consent.doctor
+    return {
+        "id": str(consent.id),
+        "document": str(document.id),
+        "document_title": document.title,
+        "document_type": document.document_type,
+        "doctor": doctor.id,
+        "doctor_name": doctor.user.name,
+        "doctor_specialty": doctor.specialty,
+        "clinic_names": [m.clinic.name for m in doctor.user.clinic_memberships.filter(status="active")],
+        "patient": {"id": str(document.owner_id), "name": document.owner.name},
+        "status": consent.status,
+        "purpose": consent.purpose,
+        "expires_at": consent.expires_at,
+        "requested_at": consent.requested_at,
+        "created_at": consent.requested_at,
+        "actioned_at": consent.actioned_at,
+        "file": None,
+        **changes,
+    }
+
+
+TIMES = ("expires_at", "requested_at", "created_at", "actioned_at")
+
+
+def parsed(body: dict) -> dict:
+    """An answer's consent with its times read back as datetimes (they are written in clinic time)."""
+    return {key: datetime.fromisoformat(value) if key in TIMES and value else value for key, value in body.items()}
+
+
 def test_patient_sees_who_asks_from_where_and_why(auth_client, patient, doctor, document):
     consent = make_consent(document=document, doctor=doctor, status="pending")
     rows = auth_client(patient).get(reverse("documents:consent-mine")).json()
-    clinic = doctor.user.clinic_memberships.get().clinic
-    assert rows == [
-        {
-            "id": str(consent.id),
-            "document": str(document.id),
-            "document_title": "Blood Test Report",
-            "doctor": {"id": doctor.id, "name": doctor.user.name, "specialty": "cardiology", "clinics": [clinic.name]},
-            "status": "pending",
-            "purpose": "Reviewing prior lab results",
-            "expires_at": rows[0]["expires_at"],
-            "requested_at": rows[0]["requested_at"],
-            "actioned_at": None,
-        }
-    ]
+    assert [parsed(row) for row in rows] == [consent_json(consent)]
+    assert rows[0]["clinic_names"] == ["Apollo Clinic"] and rows[0]["doctor_name"] == "Dr. Priya Sharma"
+
+
+def test_every_consent_answer_has_the_one_shape(auth_client, patient, doctor, document):
+    created = request_access(auth_client(doctor.user), document)
+    consent = DocumentConsent.objects.get()
+    assert created.status_code == 201 and parsed(created.json()) == consent_json(consent)
+    acted = act(auth_client(patient), consent, "grant")
+    consent.refresh_from_db()
+    assert acted.status_code == 200 and parsed(acted.json()) == consent_json(consent)  # the patient gets no link
+    mine = auth_client(patient).get(reverse("documents:consent-mine")).json()
+    assert [parsed(row) for row in mine] == [consent_json(consent)]
+    [row] = auth_client(doctor.user).get(reverse("documents:consent-doctor")).json()
+    assert parsed(row) == consent_json(consent, file=row["file"])
+    assert row["file"].startswith(f"http://testserver/api/documents/{document.id}/download/?sig=")
+
+
+def test_the_doctors_list_links_only_consents_that_open_their_document_now(auth_client, patient, doctor, settings):
+    granted = make_consent(document=make_document(owner=patient), doctor=doctor)
+    pending = make_consent(document=make_document(owner=patient), doctor=doctor, status="pending")
+    revoked = make_consent(document=make_document(owner=patient), doctor=doctor, status="revoked")
+    expired = make_consent(document=make_document(owner=patient), doctor=doctor)
+    DocumentConsent.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    deleted = make_consent(document=make_document(owner=patient), doctor=doctor)
+    deleted.document.is_deleted = True
+    deleted.document.save(update_fields=["is_deleted"])
+    rows = {row["id"]: row for row in auth_client(doctor.user).get(reverse("documents:consent-doctor")).json()}
+    linked = {consent_id for consent_id, row in rows.items() if row["file"]}
+    assert linked == {str(granted.id)}
+    assert {str(c.id) for c in (pending, revoked, expired, deleted)} <= set(rows)
+    # The link opens the file without a header, and is logged as the doctor's download under that consent.
+    path = rows[str(granted.id)]["file"].removeprefix("http://testserver")
+    assert APIClient().get(path).status_code == 200
+    assert granted.document.access_logs.get(action="download").consent_id == granted.id
+    doctor.user.clinic_memberships.update(status=MemberStatus.INACTIVE)  # no longer a doctor of any clinic
+    assert not any(row["file"] for row in auth_client(doctor.user).get(reverse("documents:consent-doctor")).json())
 
 
 def test_consent_lists_are_scoped_and_filtered(auth_client, patient, other_patient, doctor, document):
@@ -145,13 +201,17 @@ def test_consent_lists_are_scoped_and_filtered(auth_client, patient, other_patie
     assert auth_client(other_patient).get(url).json()[0]["id"] != str(granted.id)
 
 
-@pytest.mark.parametrize("count", [2, 10])
-def test_consent_mine_query_count(auth_client, patient, document, django_assert_num_queries, count):
-    for _ in range(count):
-        make_consent(document=document, doctor=make_doctor(), status="pending")
-    client = auth_client(patient)
-    with django_assert_num_queries(2):  # consents with documents and doctors, then the doctors' clinics
-        assert len(client.get(reverse("documents:consent-mine")).json()) == count
+@pytest.mark.parametrize("count", [1, 20])
+def test_consent_lists_query_count(auth_client, patient, document, django_assert_num_queries, count):
+    doctor = make_doctor()
+    for number in range(count):
+        make_consent(document=make_document(owner=patient), doctor=make_doctor(name=f"Dr. {number}"), status="pending")
+        make_consent(document=make_document(owner=patient), doctor=doctor)
+    with django_assert_num_queries(2):  # consents with documents, patients and doctors, then the doctors' clinics
+        assert len(auth_client(patient).get(reverse("documents:consent-mine")).json()) == 2 * count
+    with django_assert_num_queries(2):  # the same, with a signed link on every row
+        rows = auth_client(doctor.user).get(reverse("documents:consent-doctor")).json()
+    assert len(rows) == count and all(row["file"] for row in rows)
 
 
 def act(client, consent, action, **extra):
