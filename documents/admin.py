@@ -1,9 +1,9 @@
 from django.contrib import admin
 
-from QuickCare.admin import ReadOnlyAdmin, run_service_action
+from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 from . import services
-from .models import Document, DocumentAccessLog, DocumentConsent
+from .models import ConsentEvent, Document, DocumentAccessLog, DocumentConsent
 
 
 @admin.register(Document)
@@ -40,15 +40,22 @@ class DocumentAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.filter(is_deleted=False),
-            lambda d, _: services.document_delete(document=d),
+            lambda d, operator: services.document_delete(document=d, by=operator),
             "deleted",
         )
+
+
+class ConsentEventInline(ReadOnlyInline):
+    model = ConsentEvent
+    fields = ["at", "kind", "status", "actor", "actor_role", "expires_at", "note"]
+    readonly_fields = fields
 
 
 @admin.register(DocumentConsent)
 class DocumentConsentAdmin(ReadOnlyAdmin):
     """Only the patient grants, rejects or revokes (documents.services.consent_act): operators read, never set."""
 
+    inlines = [ConsentEventInline]
     list_display = ["document", "doctor", "status", "expires_at", "requested_at", "actioned_at"]
     list_filter = ["status"]
     search_fields = ["document__title", "doctor__user__name", "document__owner__contact"]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def document_storage():
@@ -106,3 +107,33 @@ class DocumentAccessLog(models.Model):
 
     def __str__(self):
         return f"{self.accessed_by_id} {self.action} {self.document_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentEventKind(models.TextChoices):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    REGRANTED = "regranted"  # granted again after a rejection or revocation
+    EXPIRED = "expired"  # never stored: shown at expires_at once it has passed (selectors.consent_history)
+
+
+class ConsentEvent(models.Model):
+    """Append-only history of one consent (contract 5.3), written by the service call that makes the change, in its
+    transaction: who did it, with which role, and the expiry the consent had afterwards."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    consent = models.ForeignKey(DocumentConsent, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=10, choices=ConsentEventKind.choices)
+    status = models.CharField(max_length=10, choices=ConsentStatus.choices, help_text="The consent's status after it.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20, help_text="patient, doctor, operator, ...")
+    expires_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.consent_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

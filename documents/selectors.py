@@ -5,7 +5,7 @@ from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
 from users.permissions import PERSON_ROLES
 
-from .models import ConsentStatus, Document, DocumentConsent
+from .models import ConsentEvent, ConsentEventKind, ConsentStatus, Document, DocumentConsent
 
 
 def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
@@ -73,3 +73,26 @@ def consents_for_patient(user: User) -> QuerySet[DocumentConsent]:
 def consents_of_doctor(user: User) -> QuerySet[DocumentConsent]:
     """The doctor's own requests."""
     return consents_shown(DocumentConsent.objects.filter(doctor__user_id=user.pk))
+
+
+def consents_of_party(user: User) -> QuerySet[DocumentConsent]:
+    """Consents this person is a party to: as the document's owner or as the asking doctor."""
+    return DocumentConsent.objects.filter(Q(document__owner_id=user.pk) | Q(doctor__user_id=user.pk))
+
+
+def consent_history(consent: DocumentConsent) -> list[ConsentEvent]:
+    """Every stored change, oldest first, and the expiry as a last event (not stored: it happens by the clock, so it
+    is shown at `expires_at` once that has passed while the consent was pending or granted)."""
+    events = list(consent.events.select_related("actor"))
+    if consent.status in (ConsentStatus.PENDING, ConsentStatus.GRANTED) and consent.expires_at <= timezone.now():
+        expired = ConsentEvent(
+            consent=consent,
+            kind=ConsentEventKind.EXPIRED,
+            status=ConsentStatus.EXPIRED,
+            actor_role="",
+            expires_at=consent.expires_at,
+            at=consent.expires_at,
+        )
+        expired.id = None
+        events.append(expired)
+    return events

@@ -9,7 +9,7 @@ from QuickCare.serializers import DateTimeField, SynonymChoiceField
 from users.models import role_key
 
 from .links import download_link
-from .models import ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
+from .models import ConsentEvent, ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
 from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
 
 
@@ -150,6 +150,28 @@ class ConsentActionSerializer(serializers.Serializer):
         choices=list(CONSENT_ACTIONS), synonyms=CONSENT_ACTION_SYNONYMS, help_text="Also granted, rejected, revoked."
     )
     expires_at = DateTimeField(required=False, allow_null=True, help_text="Optional, with grant only.")
+
+
+class _EventActorSerializer(_PersonSerializer):
+    role = serializers.CharField(help_text="The role they acted in, as it was then.")
+
+
+class ConsentEventSerializer(serializers.ModelSerializer):
+    """One row of `GET /api/documents/consent/<id>/history/`. The expiry row is computed: its `id` and `by` are null."""
+
+    id = serializers.UUIDField(allow_null=True)
+    by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsentEvent
+        fields = ["id", "kind", "status", "at", "by", "expires_at", "note"]
+        read_only_fields = fields
+
+    @extend_schema_field(_EventActorSerializer(allow_null=True))
+    def get_by(self, event) -> dict | None:
+        if event.actor is None:
+            return None
+        return {"id": str(event.actor.pk), "name": event.actor.name, "role": event.actor_role}
 
 
 class AccessLogSerializer(serializers.ModelSerializer):

@@ -10,10 +10,18 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from doctors.selectors import active_doctor_memberships, doctor_profile_of
 from QuickCare.exceptions import Conflict, PayloadTooLarge
-from users.models import User
+from users.models import User, role_key
 
 from . import filetypes
-from .models import AccessAction, ConsentStatus, Document, DocumentAccessLog, DocumentConsent
+from .models import (
+    AccessAction,
+    ConsentEvent,
+    ConsentEventKind,
+    ConsentStatus,
+    Document,
+    DocumentAccessLog,
+    DocumentConsent,
+)
 from .selectors import documents_visible_to
 
 
@@ -101,14 +109,34 @@ def documents_listed(*, user: User, documents: list[Document], ip: str | None) -
     )
 
 
+def _consent_event(consent: DocumentConsent, kind: str, *, by: User, note: str = "") -> ConsentEvent:
+    """One row of a consent's history (contract 5.3), unsaved: the caller writes it in its own transaction."""
+    return ConsentEvent(
+        consent=consent,
+        kind=kind,
+        status=consent.status,
+        actor=by,
+        actor_role=role_key(by.roles_id),
+        expires_at=consent.expires_at,
+        note=note,
+        at=consent.actioned_at or consent.requested_at or timezone.now(),
+    )
+
+
 @transaction.atomic
-def document_delete(*, document: Document) -> None:
-    """Soft delete; every open or granted consent on it ends now."""
+def document_delete(*, document: Document, by: User) -> None:
+    """Soft delete; every open or granted consent on it ends now (each change kept in its history)."""
     now = timezone.now()
     document.is_deleted, document.deleted_at = True, now
     document.save(update_fields=["is_deleted", "deleted_at"])
-    document.consents.filter(status__in=[ConsentStatus.PENDING, ConsentStatus.GRANTED]).update(
-        status=ConsentStatus.REVOKED, actioned_at=now
+    ending = list(
+        document.consents.select_for_update().filter(status__in=[ConsentStatus.PENDING, ConsentStatus.GRANTED])
+    )
+    for consent in ending:
+        consent.status, consent.actioned_at = ConsentStatus.REVOKED, now
+    DocumentConsent.objects.bulk_update(ending, ["status", "actioned_at"])
+    ConsentEvent.objects.bulk_create(
+        _consent_event(consent, ConsentEventKind.REVOKED, by=by, note="The document was deleted.") for consent in ending
     )
 
 
@@ -147,11 +175,13 @@ def consent_request(*, user: User, document_id, purpose: str, expires_at: dateti
         expires_at = timezone.now() + timedelta(days=settings.DOCUMENT_CONSENT_DEFAULT_DAYS)
     try:
         with transaction.atomic():
-            return DocumentConsent.objects.create(
+            consent = DocumentConsent.objects.create(
                 document=document, doctor=doctor, purpose=purpose, expires_at=_check_expiry(expires_at)
             )
     except IntegrityError:
         raise Conflict("You already have a pending request for this document.") from None
+    _consent_event(consent, ConsentEventKind.REQUESTED, by=user).save()
+    return consent
 
 
 CONSENT_ACTIONS = {  # action: (statuses it may start from, new status)
@@ -169,8 +199,11 @@ def allowed_consent_actions(current: str) -> list[str]:
 
 
 @transaction.atomic
-def consent_act(*, consent: DocumentConsent, action: str, expires_at: datetime | None = None) -> DocumentConsent:
-    """The patient's answer. On grant the patient may also choose (shorten or extend) how long access lasts."""
+def consent_act(
+    *, consent: DocumentConsent, action: str, by: User, expires_at: datetime | None = None
+) -> DocumentConsent:
+    """The patient's answer (`by`: the patient, or an operator acting for them). On grant the patient may also
+    choose (shorten or extend) how long access lasts. The change and its history row commit together."""
     consent = DocumentConsent.objects.select_for_update(of=("self",)).select_related("document").get(pk=consent.pk)
     required, new = CONSENT_ACTIONS[action]
     if consent.status not in required:
@@ -186,6 +219,8 @@ def consent_act(*, consent: DocumentConsent, action: str, expires_at: datetime |
             consent.expires_at = timezone.now() + timedelta(days=settings.DOCUMENT_CONSENT_DEFAULT_DAYS)
         elif consent.expires_at <= timezone.now():
             raise Conflict("This request has expired. The doctor needs to ask again.")
+    kind = ConsentEventKind.REGRANTED if action == "grant" and consent.status != ConsentStatus.PENDING else new
     consent.status, consent.actioned_at = new, timezone.now()
     consent.save(update_fields=["status", "actioned_at", "expires_at"])
+    _consent_event(consent, kind, by=by).save()
     return consent

@@ -10,6 +10,7 @@ urlpatterns = [
     path("consent/mine/", views.MyConsentListView.as_view(), name="consent-mine"),
     path("consent/doctor/", views.DoctorConsentListView.as_view(), name="consent-doctor"),
     path("consent/<uuid:pk>/action/", views.ConsentActionView.as_view(), name="consent-action"),
+    path("consent/<uuid:pk>/history/", views.ConsentHistoryView.as_view(), name="consent-history"),
     path("access-log/", views.AccessLogListView.as_view(), name="access-log"),
     path("<uuid:pk>/", views.DocumentDetailView.as_view(), name="detail"),
     path("<uuid:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),

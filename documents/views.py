@@ -21,11 +21,19 @@ from users.throttles import UploadThrottle
 from . import services
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
-from .models import AccessAction, DocumentAccessLog, DocumentConsent
-from .selectors import consents_for_patient, consents_of_doctor, consents_shown, documents_visible_to
+from .models import AccessAction, ConsentEvent, DocumentAccessLog, DocumentConsent
+from .selectors import (
+    consent_history,
+    consents_for_patient,
+    consents_of_doctor,
+    consents_of_party,
+    consents_shown,
+    documents_visible_to,
+)
 from .serializers import (
     AccessLogSerializer,
     ConsentActionSerializer,
+    ConsentEventSerializer,
     ConsentRequestSerializer,
     ConsentSerializer,
     DocumentSerializer,
@@ -76,7 +84,7 @@ class DocumentDetailView(generics.RetrieveDestroyAPIView):
         return Response(self.get_serializer(document).data)
 
     def perform_destroy(self, instance):
-        services.document_delete(document=instance)
+        services.document_delete(document=instance, by=self.request.user)
 
 
 def _file_response(document, *, with_body: bool):
@@ -171,8 +179,23 @@ class ConsentActionView(APIView):
         consent = get_object_or_404(DocumentConsent.objects.filter(document__owner_id=request.user.pk), pk=pk)
         body = ConsentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        consent = services.consent_act(consent=consent, **body.validated_data)
+        consent = services.consent_act(consent=consent, by=request.user, **body.validated_data)
         return Response(_consent_json(request, consent))
+
+
+class ConsentHistoryView(generics.ListAPIView):
+    """Every change of one consent, oldest first (contract 5.3): for the patient and for the asking doctor."""
+
+    permission_classes = [HasOwnRecords]
+    serializer_class = ConsentEventSerializer
+
+    def get_queryset(self):  # the schema's only use; list() answers from consent_history
+        return ConsentEvent.objects.none()
+
+    def list(self, request, pk):
+        consent = get_object_or_404(consents_of_party(request.user), pk=pk)
+        page = self.paginate_queryset(consent_history(consent))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class AccessLogListView(generics.ListAPIView):

@@ -279,9 +279,80 @@ ALLOWED = {
 def test_every_consent_transition(patient, doctor, document, current, action):
     consent = make_consent(document=document, doctor=doctor, status=current)
     if (current, action) in ALLOWED:
-        assert consent_act(consent=consent, action=action).status == ALLOWED[(current, action)]
+        assert (
+            consent_act(consent=consent, action=action, by=consent.document.owner).status == ALLOWED[(current, action)]
+        )
     else:
         with pytest.raises(Conflict):
-            consent_act(consent=consent, action=action)
+            consent_act(consent=consent, action=action, by=consent.document.owner)
         consent.refresh_from_db()
         assert consent.status == current
+
+
+# --- history (contract row 1.2 "every change is kept", section 5.3) ---------------------------------------------
+
+
+def history(client, consent):
+    return client.get(reverse("documents:consent-history", args=[consent.id]))
+
+
+def test_every_change_is_a_history_row_both_parties_read(auth_client, patient, doctor, document):
+    request_access(auth_client(doctor.user), document)
+    consent = DocumentConsent.objects.get()
+    for action in ("reject", "granted", "revoke", "grant"):
+        assert act(auth_client(patient), consent, action).status_code == 200
+    rows = history(auth_client(patient), consent).json()
+    assert [(r["kind"], r["status"], r["by"]["role"]) for r in rows] == [
+        ("requested", "pending", "doctor"),
+        ("rejected", "rejected", "patient"),
+        ("regranted", "granted", "patient"),
+        ("revoked", "revoked", "patient"),
+        ("regranted", "granted", "patient"),
+    ]
+    assert rows[0]["by"] == {"id": str(doctor.user_id), "name": "Dr. Priya Sharma", "role": "doctor"}
+    assert history(auth_client(doctor.user), consent).json() == rows
+
+
+def test_a_first_grant_and_the_expiry_are_events(auth_client, patient, doctor, document):
+    request_access(auth_client(doctor.user), document)
+    consent = DocumentConsent.objects.get()
+    act(auth_client(patient), consent, "grant")
+    consent.refresh_from_db()
+    with time_machine.travel(consent.expires_at + timedelta(seconds=1)):
+        rows = history(auth_client(patient), consent).json()
+    assert [r["kind"] for r in rows] == ["requested", "granted", "expired"]
+    assert rows[-1]["id"] is None and rows[-1]["by"] is None
+    assert datetime.fromisoformat(rows[-1]["at"]) == consent.expires_at
+
+
+def test_deleting_the_document_revokes_with_a_history_row(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor)
+    assert auth_client(patient).delete(reverse("documents:detail", args=[document.id])).status_code == 204
+    [row] = history(auth_client(patient), consent).json()
+    assert (row["kind"], row["status"], row["note"]) == ("revoked", "revoked", "The document was deleted.")
+
+
+def test_a_refused_action_writes_no_history(auth_client, patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    assert act(auth_client(patient), consent, "revoke").status_code == 409
+    assert not consent.events.exists()
+
+
+def test_history_is_for_the_two_parties_only(auth_client, patient, other_patient, doctor, document):
+    consent = make_consent(document=document, doctor=doctor)
+    for stranger in (other_patient, make_doctor(name="Dr. Other").user):
+        refused = history(auth_client(stranger), consent)
+        assert refused.status_code == 404 and refused.json() == {"message": "Not found."}
+    owner = make_user(role=RoleId.CLINIC_OWNER)
+    refused = history(auth_client(owner), consent)
+    assert refused.status_code == 403
+    assert refused.json() == {"message": "Only patients (and clinic staff, for their own records) can do this."}
+
+
+@pytest.mark.parametrize("changes", [1, 20])
+def test_history_query_count(auth_client, patient, doctor, document, django_assert_num_queries, changes):
+    consent = make_consent(document=document, doctor=doctor, status="pending")
+    for number in range(changes):
+        consent_act(consent=consent, action="revoke" if number % 2 else "grant", by=patient)
+    with django_assert_num_queries(2):  # the consent, its events with their actors
+        assert len(history(auth_client(patient), consent).json()) == changes

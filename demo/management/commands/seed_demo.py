@@ -139,7 +139,7 @@ class Command(BaseCommand):
             consent = consent_request(
                 user=doctors[0].user, document_id=report.pk, purpose="Reviewing prior lab results before consultation"
             )
-            consent_act(consent=consent, action="grant")
+            consent_act(consent=consent, action="grant", by=patients[0])
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every account's password: " + PASSWORD))
         rows = (
