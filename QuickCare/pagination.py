@@ -7,6 +7,10 @@ from rest_framework.response import Response
 TRUNCATED_HEADER = "X-List-Truncated"
 
 
+# No list comes near it; a larger offset would overflow the database's 64-bit OFFSET.
+MAX_PAGE_NUMBER = 2**31 - 1
+
+
 def _whole_number(request, name: str, minimum: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
@@ -16,6 +20,8 @@ def _whole_number(request, name: str, minimum: int) -> int | None:
     value = int(raw)
     if value < minimum:
         raise ValidationError({name: [f"{name} must be at least {minimum}."]})
+    if value > MAX_PAGE_NUMBER:
+        raise ValidationError({name: [f"{name} must be at most {MAX_PAGE_NUMBER}."]})
     return value
 
 
@@ -63,4 +69,5 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1 if parameter["name"] == self.limit_query_param else 0
+            parameter["schema"]["maximum"] = MAX_PAGE_NUMBER
         return parameters

@@ -1,6 +1,40 @@
+import math
+import re
 from datetime import UTC, date, datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+class DecimalField(serializers.DecimalField):
+    """DRF's, with the input spellings narrowed to what a person means (and the schema says, QuickCare/openapi.py):
+    a string of plain digits (a sign only when negatives are allowed, at most `decimal_places` after the point; no
+    exponent, spaces, underscores or "NaN"), or a JSON number, read as the decimal it was written as (a float that
+    differs from its rounding only beyond 9 places, like 1.1500000000000001, is that rounding)."""
+
+    @property
+    def pattern(self) -> str:
+        sign = "-?" if self.min_value is None or self.min_value < 0 else ""
+        whole = f"0*[0-9]{{1,{self.max_whole_digits}}}" if self.max_whole_digits else "0+"
+        fraction = rf"(\.[0-9]{{1,{self.decimal_places}}})?" if self.decimal_places else ""
+        return f"^{sign}{whole}{fraction}$"
+
+    def to_internal_value(self, data):
+        if isinstance(data, float) and math.isfinite(data):
+            if self.min_value is not None and data < self.min_value:
+                self.fail("min_value", min_value=self.min_value)  # not rounded up into range (-1e-200 is below 0)
+            if self.max_value is not None and data > self.max_value:
+                self.fail("max_value", max_value=self.max_value)
+            rounded = round(data, self.decimal_places)
+            if abs(rounded - data) < 1e-9:
+                data = f"{rounded:.{self.decimal_places}f}"
+        elif (
+            isinstance(data, bool)
+            or not isinstance(data, int | str)
+            or (isinstance(data, str) and not re.search(self.pattern, data))  # `$` as RegexField and the schema read it
+        ):
+            raise serializers.ValidationError(f"Enter a number such as {'499.50' if self.decimal_places else '500'}.")
+        return super().to_internal_value(data)
 
 
 class TimeRangeMixin:
@@ -23,8 +57,16 @@ class TimeRangeMixin:
         return attrs
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"^(190[1-9]|19[1-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-",
+    }
+)
 class DateTimeField(serializers.DateTimeField):
-    """DRF's, refusing instants that cannot be stored: "0001-01-01" in Asia/Kolkata is before year 1 in UTC."""
+    """DRF's, refusing instants that cannot be stored: "0001-01-01" in Asia/Kolkata is before year 1 in UTC. The
+    schema names the years that are safe in every time zone (1901-9998)."""
 
     default_error_messages = {"out_of_range": "Enter a date and time between the years 1900 and 9999."}
 

@@ -183,12 +183,10 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "QuickCare.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON everywhere, as the spec writes every body; only the document upload takes multipart (documents/views.py).
+    # A form body elsewhere is a 415 naming the type, not a second, looser encoding of the same fields.
+    "DEFAULT_PARSER_CLASSES": ["QuickCare.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "QuickCare.openapi.QuickCareAutoSchema",
     "EXCEPTION_HANDLER": "QuickCare.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "QuickCare.pagination.OptionalLimitOffsetPagination",
     "DEFAULT_THROTTLE_RATES": {

@@ -1,5 +1,5 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -86,8 +86,7 @@ class _AppointmentDetail(_Appointments, generics.RetrieveAPIView):
     status_serializer: type
     actor: Actor
 
-    @extend_schema(request=None, responses=None)  # replaced per subclass below
-    def patch(self, request, pk):
+    def patch(self, request, pk):  # documented per subclass below
         body = self.status_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -101,7 +100,7 @@ class _AppointmentDetail(_Appointments, generics.RetrieveAPIView):
         return Response(self.object_json(self.get_queryset().filter(pk=appointment.pk)))
 
 
-@extend_schema(methods=["PATCH"], request=PatientStatusSerializer, responses={200: AppointmentSerializer})
+@extend_schema_view(patch=extend_schema(request=PatientStatusSerializer, responses={200: AppointmentSerializer}))
 class MyAppointmentDetailView(_AppointmentDetail):
     permission_classes = [HasOwnRecords]
     serializer_class = AppointmentSerializer
@@ -122,7 +121,7 @@ class DoctorAppointmentListView(_Appointments, generics.ListAPIView):
         return appointments_of_doctor(self.request.user)
 
 
-@extend_schema(methods=["PATCH"], request=DoctorStatusSerializer, responses={200: DoctorAppointmentSerializer})
+@extend_schema_view(patch=extend_schema(request=DoctorStatusSerializer, responses={200: DoctorAppointmentSerializer}))
 class DoctorAppointmentDetailView(_AppointmentDetail):
     permission_classes = [IsDoctor]
     serializer_class = DoctorAppointmentSerializer

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
@@ -175,7 +175,10 @@ def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User
     adds.check(added_by.pk)
     user = User.objects.filter(contact=contact, is_active=True).first()
     if user is None:
-        raise NotFound(f"No QuickCare account uses {contact}. Ask them to register in the app first, then add them.")
+        # A field error (400), not a 404: the clinic was found; the number is what is wrong.
+        raise ValidationError(
+            {"contact": [f"No QuickCare account uses {contact}. Ask them to register in the app first, then add them."]}
+        )
     if user.pk == clinic.owner_id:
         raise ValidationError("You own this clinic; you cannot add yourself as a member.")
     if user.roles_id not in ROLES_FOLLOWING_MEMBERSHIP:

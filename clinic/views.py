@@ -3,6 +3,7 @@ from functools import cached_property
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -67,6 +68,10 @@ class MyClinicListCreateView(generics.ListCreateAPIView):
         serializer.instance, _ = services.clinic_create(owner=self.request.user, **serializer.validated_data)
 
 
+# `cancel_appointments` in the query (or a JSON body): empty means false.
+FLAG_VALUES = {"true": True, "1": True, True: True, "false": False, "0": False, False: False, "": False}
+
+
 class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     """Public to read; only the owner writes (a public object, so others get 403, not 404)."""
 
@@ -86,7 +91,10 @@ class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "cancel_appointments", bool, description="Cancel its upcoming appointments (else 409 lists them)."
+                "cancel_appointments",
+                str,
+                enum=["true", "false", "1", "0"],
+                description="Cancel its upcoming appointments (else 409 lists them).",
             )
         ]
     )
@@ -95,8 +103,10 @@ class ClinicDetailView(PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
 
     def perform_destroy(self, instance):
         body = self.request.data if isinstance(self.request.data, dict) else {}
-        flag = self.request.query_params.get("cancel_appointments") or body.get("cancel_appointments")
-        services.clinic_deactivate(clinic=instance, cancel_appointments=str(flag).lower() in ("true", "1"))
+        flag = self.request.query_params.get("cancel_appointments", body.get("cancel_appointments", ""))
+        if not isinstance(flag, str | bool) or flag not in FLAG_VALUES:
+            raise ValidationError({"cancel_appointments": ["Send true or false."]})
+        services.clinic_deactivate(clinic=instance, cancel_appointments=FLAG_VALUES[flag])
 
 
 class _OwnedClinicMixin:

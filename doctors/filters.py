@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 from .models import DoctorProfile, Specialty
 from .selectors import active_doctor_memberships
 
+MAX_FEE = 1_000_000  # as DoctorProfileSerializer's fees
 BOOLEAN = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 
@@ -12,8 +13,12 @@ class DoctorFilter(django_filters.FilterSet):
 
     clinic = django_filters.UUIDFilter(method="filter_clinic")
     specialty = django_filters.ChoiceFilter(choices=Specialty.choices)
-    min_fee = django_filters.NumberFilter(field_name="first_visit_fee", lookup_expr="gte", min_value=0)
-    max_fee = django_filters.NumberFilter(field_name="first_visit_fee", lookup_expr="lte", min_value=0)
+    min_fee = django_filters.NumberFilter(
+        field_name="first_visit_fee", lookup_expr="gte", min_value=0, max_value=MAX_FEE
+    )
+    max_fee = django_filters.NumberFilter(
+        field_name="first_visit_fee", lookup_expr="lte", min_value=0, max_value=MAX_FEE
+    )
     video = django_filters.ChoiceFilter(choices=BOOLEAN, method="filter_video")
     search = django_filters.CharFilter(field_name="user__name", lookup_expr="icontains", max_length=100)
 

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
-from QuickCare.serializers import TimeRangeMixin
+from QuickCare.serializers import DecimalField, TimeRangeMixin
 from users.serializers import UserBriefSerializer
 
 from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
@@ -47,8 +47,8 @@ class DoctorDetailSerializer(DoctorListSerializer):
 class MyDoctorProfileSerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
     clinics = serializers.SerializerMethodField(help_text="In the public list's shape (contract row 1.4).")
-    first_visit_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
-    follow_up_fee = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
+    first_visit_fee = DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
+    follow_up_fee = DecimalField(max_digits=10, decimal_places=2, min_value=0, max_value=1_000_000)
     experience_years = serializers.IntegerField(min_value=0, max_value=80)
 
     class Meta:

@@ -15,7 +15,7 @@ from QuickCare.mixins import PartialPutMixin
 from users.permissions import IsDoctor
 
 from . import services
-from .filters import DoctorFilter
+from .filters import MAX_FEE, DoctorFilter
 from .models import DoctorAvailability, DoctorProfile
 from .selectors import (
     CARD_FIELDS,
@@ -55,6 +55,10 @@ class _DoctorCards(PublicCacheMixin, RowsMixin):
         return doctor_cards(rows)
 
 
+FEE_PARAMETER = {"type": "number", "minimum": 0, "maximum": MAX_FEE}
+
+
+@extend_schema(parameters=[OpenApiParameter("min_fee", FEE_PARAMETER), OpenApiParameter("max_fee", FEE_PARAMETER)])
 class DoctorListView(_DoctorCards, generics.ListAPIView):
     serializer_class = DoctorListSerializer
     filter_backends = [DjangoFilterBackend]

@@ -18,7 +18,7 @@ from QuickCare.net import client_ip
 from users.permissions import HasOwnRecords, IsDoctor
 from users.throttles import UploadThrottle
 
-from . import services
+from . import filetypes, services
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
 from .models import AccessAction, ConsentEvent, DocumentAccessLog, DocumentConsent
@@ -117,7 +117,7 @@ class DocumentDownloadView(APIView):
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, SignedLinkAuthentication]
     permission_classes = [HasOwnRecords]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in filetypes.EXTENSIONS})
     def get(self, request, pk):
         document = services.document_open(
             user=request.user, document_id=pk, ip=client_ip(request), action=AccessAction.DOWNLOAD

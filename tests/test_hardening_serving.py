@@ -116,6 +116,12 @@ def test_item12_zero_negative_or_malformed_pagination_is_400(api_client, query, 
     assert response.status_code == 400 and list(response.json()) == [field]
 
 
+@pytest.mark.parametrize("query", ["offset=23799381232839842867260459451399798784", "limit=5&offset=2147483648"])
+def test_an_offset_past_the_databases_range_is_400_not_500(api_client, query):
+    response = api_client.get(reverse("clinic:public-list") + "?" + query)
+    assert response.status_code == 400 and response.json() == {"offset": ["offset must be at most 2147483647."]}
+
+
 def test_item12_an_unpaged_list_is_capped_at_max_list_items(api_client, settings):
     settings.MAX_LIST_ITEMS = 3
     for _ in range(4):
@@ -257,3 +263,23 @@ def test_item20_without_redis_login_check_and_directories_keep_working(api_clien
     health = api_client.get(reverse("health"))
     assert health.status_code == 200
     assert health.json() == {"status": "degraded", "database": "ok", "cache": "error"}
+
+
+# --- the schema's media types and the catch-all ---------------------------------------------------------------
+
+
+def test_a_form_body_on_a_json_endpoint_is_415_naming_the_type(auth_client, patient):
+    response = auth_client(patient).patch(reverse("users:me"), {"name": "Asha"}, format="multipart")
+    assert response.status_code == 415
+    assert response.json()["message"].startswith('Unsupported media type "multipart/form-data')
+    patient.refresh_from_db()
+    assert patient.name != "Asha"
+
+
+def test_a_write_to_an_unknown_path_is_the_json_404_not_a_csrf_page(api_client):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for method in ("delete", "post", "put", "patch"):
+        response = getattr(client, method)("/api/doctors/0/availability/x/")
+        assert response.status_code == 404 and response.json() == {"message": "Not found."}

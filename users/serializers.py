@@ -1,13 +1,14 @@
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from QuickCare.serializers import BlankMeansNoValue
+from QuickCare.serializers import BlankMeansNoValue, DecimalField
 
 from . import services
 from .fields import ContactField, GenderField, OTPField, PincodeField
@@ -120,6 +121,10 @@ class RegistrationVerifyResponseSerializer(SignedInSerializer):
 
 
 class MedicalProfileSerializer(BlankMeansNoValue, serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalField,
+    }
     emergency_contact_number = ContactField(required=False, allow_null=True)
 
     class Meta:
@@ -149,7 +154,7 @@ class PatientOnboardingSerializer(BlankMeansNoValue, serializers.Serializer):
     past_surgeries = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     family_history = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     height_cm = serializers.IntegerField(min_value=1, max_value=300, required=False, allow_null=True)
-    weight_kg = serializers.DecimalField(
+    weight_kg = DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.1"), max_value=500, required=False, allow_null=True
     )
     emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)

@@ -10,6 +10,20 @@ _ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _STORED_CONTACT = re.compile(r"[6-9][0-9]{9}", re.ASCII)
 
 
+_SEP = r"[ \t()-]*"
+# What normalize_contact accepts, for the OpenAPI schema: separators anywhere, a +91, 91 or 0 prefix, ten digits
+# starting 6-9, never a leading minus. (No lookaheads: Hypothesis, which generates from it, does not honour them.)
+CONTACT_PATTERN = rf"^[ \t]*([()]{_SEP})?(\+{_SEP}9{_SEP}1{_SEP}|9{_SEP}1{_SEP}|0{_SEP})?[6-9]({_SEP}[0-9]){{9}}{_SEP}$"
+CONTACT_INPUT_SCHEMA = {
+    "oneOf": [
+        {"type": "integer", "format": "int64", "minimum": 6_000_000_000, "maximum": 9_999_999_999},
+        {"type": "integer", "format": "int64", "minimum": 916_000_000_000, "maximum": 919_999_999_999},
+        {"type": "string", "pattern": CONTACT_PATTERN},
+    ],
+    "example": 9876543210,
+}
+
+
 def normalize_contact(value) -> str:
     """Return the 10-digit Indian mobile number in `value`, or raise ValidationError saying what is wrong.
 
@@ -18,8 +32,8 @@ def normalize_contact(value) -> str:
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValidationError("Enter the mobile number as digits, e.g. 9876543210.")
-    text = str(value).strip()
-    if text.startswith("-"):
+    text = str(value).removesuffix("\n")  # a pasted line's end, as a `$` pattern allows (CONTACT_PATTERN)
+    if text.lstrip(" \t").startswith("-"):
         raise ValidationError("A mobile number cannot be negative.")
     digits = _SEPARATORS.sub("", text)
     if digits.startswith("+91"):

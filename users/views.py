@@ -36,7 +36,7 @@ from .serializers import (
     UserSummarySerializer,
 )
 from .throttles import CheckIPThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
-from .validators import contact_as_int
+from .validators import CONTACT_PATTERN, contact_as_int
 
 
 @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer, 401: MessageSerializer})
@@ -194,7 +194,10 @@ class MedicalProfileView(PartialPutMixin, generics.RetrieveUpdateAPIView):
         return profile
 
 
-@extend_schema(parameters=[OpenApiParameter("contact", int, required=True)], responses={200: ExistsSerializer})
+@extend_schema(
+    parameters=[OpenApiParameter("contact", {"type": "string", "pattern": CONTACT_PATTERN}, required=True)],
+    responses={200: ExistsSerializer},
+)
 class ContactCheckView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []

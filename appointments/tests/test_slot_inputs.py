@@ -49,10 +49,11 @@ BREAKS = {
     "not a doctor there": lambda d, a: d.user.clinic_memberships.filter(clinic=a).update(member_role="receptionist"),
     "account deactivated": lambda d, a: type(d.user).objects.filter(pk=d.user_id).update(is_active=False),
     "profile never filled in": lambda d, a: type(d).objects.filter(pk=d.pk).update(listed_at=None),
+    "specialty cleared": lambda d, a: type(d).objects.filter(pk=d.pk).update(specialty=""),
 }
 COMBINATIONS = [combo for n in range(len(BREAKS) + 1) for combo in itertools.combinations(BREAKS, n)]
 # Conditions of the doctor (not of one window) hide clinic B's window too.
-WHOLE_DOCTOR = {"account deactivated", "profile never filled in"}
+WHOLE_DOCTOR = {"account deactivated", "profile never filled in", "specialty cleared"}
 
 
 @pytest.mark.parametrize("broken", COMBINATIONS, ids=lambda combo: "+".join(combo) or "nothing")

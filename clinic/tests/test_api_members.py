@@ -56,12 +56,6 @@ def test_joined_at_defaults_to_today(auth_client, owner, clinic):
     assert response.json()["joined_at"] == timezone.localdate().isoformat()
 
 
-def test_add_unknown_contact_is_404_asking_them_to_register(auth_client, owner, clinic):
-    response = add(auth_client(owner), clinic, "9123456780")
-    assert response.status_code == 404
-    assert "register" in response.json()["message"]
-
-
 def test_add_existing_active_member_is_409(auth_client, owner, clinic):
     user = make_user()
     add(auth_client(owner), clinic, user.contact)
@@ -334,3 +328,12 @@ def test_deactivated_slot_can_be_reactivated_unless_it_now_overlaps(auth_client,
     client.delete(url)
     make_slot(clinic=clinic, start=time(10), end=time(11))
     assert client.put(url, {"is_active": True}).status_code == 409
+
+
+def test_adding_a_number_with_no_account_is_a_field_error(auth_client, owner, clinic):
+    refused = add(auth_client(owner), clinic, 9898989898)
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "contact": ["No QuickCare account uses 9898989898. Ask them to register in the app first, then add them."]
+    }
+    assert not clinic.members.exists()

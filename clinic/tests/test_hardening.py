@@ -188,3 +188,16 @@ def test_item18_closing_with_cancel_appointments_cancels_and_records_why(auth_cl
     doctor.user.refresh_from_db()
     assert doctor.user.roles_id == RoleId.PATIENT  # a membership of a closed clinic gives no role
     assert Appointment.objects.filter(status="pending").count() == 0
+
+
+@pytest.mark.parametrize("flag", ["yes please", "2", "TRUE "])
+def test_a_cancel_appointments_flag_that_is_neither_true_nor_false_is_400(auth_client, owner, clinic, flag):
+    refused = auth_client(owner).delete(reverse("clinic:detail", args=[clinic.id]), {"cancel_appointments": flag})
+    assert refused.status_code == 400 and refused.json() == {"cancel_appointments": ["Send true or false."]}
+    clinic.refresh_from_db()
+    assert clinic.is_active  # before: anything but "true"/"1" silently meant false and closed the clinic
+
+
+def test_cancel_appointments_in_a_json_body_is_read_too(auth_client, owner, clinic):
+    url = reverse("clinic:detail", args=[clinic.id])
+    assert auth_client(owner).delete(url, {"cancel_appointments": True}, format="json").status_code == 204

@@ -38,6 +38,15 @@ def test_item17_a_deactivated_doctor_is_not_listed_shown_or_bookable(api_client,
     }
 
 
+def test_a_doctor_who_clears_their_specialty_leaves_the_directory_until_they_name_one(api_client, auth_client, doctor):
+    client = auth_client(doctor.user)
+    assert client.patch(reverse("doctors:me"), {"specialty": ""}).status_code == 200
+    assert api_client.get(reverse("doctors:list")).json() == []  # the card would show no specialty
+    assert api_client.get(reverse("doctors:detail", args=[doctor.pk])).status_code == 404
+    assert client.patch(reverse("doctors:me"), {"specialty": "neurology"}).status_code == 200
+    assert [card["specialty"] for card in api_client.get(reverse("doctors:list")).json()] == ["neurology"]
+
+
 def leave(client, on, **extra):
     body = {"start_date": on.isoformat(), "end_date": on.isoformat(), "reason": "Conference", **extra}
     return client.post(reverse("doctors:leave-list"), body, format="json")

@@ -19,7 +19,8 @@ from documents.tests.factories import PDF_BYTES, make_consent, make_document
 
 pytestmark = pytest.mark.django_db
 
-EXPIRED = "This download link has expired. Open the document again to get a new one."
+EXPIRED = {"message": "This download link has expired. Open the document again to get a new one."}
+NOT_VALID = {"message": "This download link is not valid."}
 
 
 def link_of(client, document) -> str:
@@ -69,7 +70,7 @@ def test_a_tampered_link_is_a_404(auth_client, patient):
     link = link_of(auth_client(patient), document)
     for bad in (link[:-1] + ("A" if link[-1] != "A" else "B"), link.split("?")[0] + "?sig=", link + "x"):
         response = APIClient().get(bad)
-        assert response.status_code == 404 and response.json() == {"message": "Document not found."}
+        assert response.status_code == 401 and response.json() == NOT_VALID
     assert not DocumentAccessLog.objects.filter(action=AccessAction.DOWNLOAD).exists()
 
 
@@ -77,7 +78,7 @@ def test_a_link_opens_only_its_own_document(auth_client, patient):
     mine, other = make_document(owner=patient), make_document(owner=patient, title="X-ray")
     query = link_of(auth_client(patient), mine).split("?")[1]
     response = APIClient().get(reverse("documents:download", args=[other.id]) + "?" + query)
-    assert response.status_code == 404 and response.json() == {"message": "Document not found."}
+    assert response.status_code == 401 and response.json() == NOT_VALID
 
 
 def test_a_link_issued_to_someone_else_opens_nothing_for_them(patient, other_patient):
@@ -96,7 +97,7 @@ def test_an_expired_link_says_so(auth_client, patient, settings):
         assert APIClient().get(link).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(seconds=301)):
         response = APIClient().get(link)
-    assert response.status_code == 404 and response.json() == {"message": EXPIRED}
+    assert response.status_code == 401 and response.json() == EXPIRED
 
 
 def test_a_deactivated_account_ends_its_links(auth_client, patient):
@@ -104,7 +105,8 @@ def test_a_deactivated_account_ends_its_links(auth_client, patient):
     link = link_of(auth_client(patient), document)
     patient.is_active = False
     patient.save(update_fields=["is_active"])
-    assert APIClient().get(link).json() == {"message": "Document not found."}
+    response = APIClient().get(link)
+    assert response.status_code == 401 and response.json() == NOT_VALID
 
 
 def test_the_bearer_token_still_works_and_wins_over_a_link(auth_client, patient, other_patient):
