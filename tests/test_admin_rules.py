@@ -12,6 +12,7 @@ from clinic.tests.factories import make_clinic, make_member
 from doctors.tests.factories import make_doctor, next_weekday
 from documents.models import DocumentConsent
 from documents.tests.factories import make_consent, make_document
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -32,7 +33,11 @@ def test_an_operator_cannot_grant_a_consent_for_the_patient(operator_client, pat
     operator_client.post(url, {"status": "granted", "purpose": consent.purpose})
     consent.refresh_from_db()
     assert consent.status == "pending"
-    assert operator_client.get(reverse("admin:documents_documentconsent_add")).status_code == 403
+    assert_refused(
+        operator_client.get(reverse("admin:documents_documentconsent_add")),
+        403,
+        {"message": "You do not have permission to perform this action."},
+    )
     assert DocumentConsent.objects.count() == 1
 
 
@@ -69,7 +74,11 @@ def test_ending_a_membership_in_the_admin_gives_the_earlier_role_back(operator_c
     person.refresh_from_db()
     assert ClinicMember.objects.get(pk=member.pk).status == "inactive"
     assert person.roles_id == RoleId.PATIENT
-    assert operator_client.get(reverse("admin:clinic_clinicmember_add")).status_code == 403
+    assert_refused(
+        operator_client.get(reverse("admin:clinic_clinicmember_add")),
+        403,
+        {"message": "You do not have permission to perform this action."},
+    )
 
 
 def test_soft_delete_of_a_document_in_the_admin_ends_its_consents(operator_client, patient):

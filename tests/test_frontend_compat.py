@@ -10,6 +10,7 @@ from appointments.tests.factories import make_appointment
 from clinic.tests.factories import make_clinic, make_member
 from doctors.tests.factories import make_window, next_weekday
 from documents.tests.factories import make_consent, make_document, pdf_upload
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +134,11 @@ def test_row_1_11_documents_carry_created_at_and_filter_by_type(auth_client, pat
     rows = auth_client(patient).get(reverse("documents:list"), {"type": "prescription"}).json()
     assert [r["id"] for r in rows] == [str(prescription.id)]
     assert rows[0]["created_at"] == rows[0]["uploaded_at"]
-    assert auth_client(patient).get(reverse("documents:list"), {"type": "x"}).status_code == 400
+    assert_refused(
+        auth_client(patient).get(reverse("documents:list"), {"type": "x"}),
+        400,
+        {"type": ["Select a valid choice. x is not one of the available choices."]},
+    )
     assert str(report.id) not in [r["id"] for r in rows]
 
 

@@ -17,6 +17,7 @@ from QuickCare.cache import FailoverRedisCache
 from QuickCare.gunicorn_logging import SafeAccessLogger
 from QuickCare.logsafe import EscapeControlCharacters
 from QuickCare.wsgi import application, refuse_non_text_charsets
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_item09_a_json_body_over_the_memory_limit_is_413(api_client, settings):
         content_type="application/json",
         CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
     )
-    assert response.status_code == 413
+    assert_refused(response, 413, {"message": "The request is larger than the 10 MB limit."})
 
 
 # --- 12. list limits ---------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from appointments.tests.factories import make_appointment
 from clinic.tests.factories import make_clinic, make_member
 from doctors.models import DoctorLeave
 from doctors.tests.factories import make_doctor, make_window, next_weekday
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -70,7 +71,7 @@ def test_free_slots_need_a_valid_date(api_client, doctor, params):
 
 
 def test_free_slots_bad_clinic_id_is_400(api_client, doctor, monday):
-    assert slots(api_client, doctor, monday, clinic_id="x").status_code == 400
+    assert_refused(slots(api_client, doctor, monday, clinic_id="x"), 400, {"clinic_id": ["Must be a valid UUID."]})
 
 
 def test_free_slots_past_date_is_empty(api_client, doctor):
@@ -92,7 +93,11 @@ def test_free_slots_skip_leave(api_client, doctor, monday):
 
 
 def test_free_slots_unknown_doctor_is_404(api_client, monday):
-    assert api_client.get(reverse("free-slots", args=[424242]), {"date": monday.isoformat()}).status_code == 404
+    assert_refused(
+        api_client.get(reverse("free-slots", args=[424242]), {"date": monday.isoformat()}),
+        404,
+        {"message": "Doctor not found."},
+    )
 
 
 @pytest.mark.parametrize("bookings", [0, 50])
@@ -181,7 +186,9 @@ def test_times_outside_windows_are_refused(auth_client, patient, doctor, monday,
 
 def test_day_without_window_is_refused(auth_client, patient, doctor):
     response = book(auth_client(patient), doctor, next_weekday(1))
-    assert response.status_code == 400
+    assert_refused(
+        response, 400, {"message": "The doctor does not see patients at that time. Pick one of the available slots."}
+    )
 
 
 def test_past_date_and_time_are_refused(auth_client, patient, doctor, monday):
@@ -191,7 +198,7 @@ def test_past_date_and_time_are_refused(auth_client, patient, doctor, monday):
     with time_machine.travel(datetime.combine(monday, time(9, 20), tzinfo=tz)):
         earlier_today = book(auth_client(patient), doctor, monday, "09:15")
         later_today = book(auth_client(patient), doctor, monday, "09:30")
-    assert earlier_today.status_code == 400
+    assert_refused(earlier_today, 400, {"message": "That time has already passed. Please pick a future slot."})
     assert later_today.status_code == 201
 
 
@@ -211,7 +218,9 @@ def test_video_only_when_offered(auth_client, patient, doctor, monday):
 
 def test_wrong_clinic_is_refused(auth_client, patient, doctor, monday):
     response = book(auth_client(patient), doctor, monday, clinic=str(make_clinic().id))
-    assert response.status_code == 400
+    assert_refused(
+        response, 400, {"message": "The doctor does not see patients at that time. Pick one of the available slots."}
+    )
 
 
 def test_doctor_cannot_book_themself(auth_client, doctor, monday):
@@ -241,7 +250,11 @@ def test_booking_validation(auth_client, patient, doctor, monday, field, value):
 
 def test_removed_doctor_cannot_be_booked(auth_client, patient, doctor, monday):
     doctor.user.clinic_memberships.update(status="inactive")
-    assert book(auth_client(patient), doctor, monday).status_code == 400
+    assert_refused(
+        book(auth_client(patient), doctor, monday),
+        400,
+        {"message": "The doctor does not see patients at that time. Pick one of the available slots."},
+    )
 
 
 @pytest.mark.parametrize("role", [RoleId.CLINIC_OWNER, RoleId.ADMIN])
@@ -250,7 +263,11 @@ def test_organisation_accounts_neither_book_nor_list(auth_client, doctor, monday
     refused = book(client, doctor, monday)
     assert refused.status_code == 403
     assert refused.json() == {"message": "Only patients (and clinic staff, for their own records) can do this."}
-    assert client.get(reverse("appointments:my-list")).status_code == 403
+    assert_refused(
+        client.get(reverse("appointments:my-list")),
+        403,
+        {"message": "Only patients (and clinic staff, for their own records) can do this."},
+    )
 
 
 @pytest.mark.parametrize("role", [RoleId.DOCTOR, RoleId.RECEPTIONIST, RoleId.LAB_MEMBER])
@@ -261,7 +278,7 @@ def test_staff_keep_booking_and_listing_their_own_appointments(auth_client, doct
 
 
 def test_booking_needs_a_token(api_client, doctor, monday):
-    assert book(api_client, doctor, monday).status_code == 401
+    assert_refused(book(api_client, doctor, monday), 401, {"message": "Authentication credentials were not provided."})
 
 
 # --- patient views -----------------------------------------------------------------------------------------------
@@ -276,7 +293,11 @@ def test_patient_list_and_filter(auth_client, patient, other_patient, doctor, mo
     assert [a["id"] for a in client.get(reverse("appointments:my-list"), {"status": "confirmed"}).json()] == [
         confirmed.id
     ]
-    assert client.get(reverse("appointments:my-list"), {"status": "lost"}).status_code == 400
+    assert_refused(
+        client.get(reverse("appointments:my-list"), {"status": "lost"}),
+        400,
+        {"status": ["Select a valid choice. lost is not one of the available choices."]},
+    )
 
 
 @pytest.mark.parametrize("count", [2, 20])
@@ -293,8 +314,8 @@ def test_patient_detail_and_someone_elses_is_404(auth_client, patient, other_pat
     appointment = make_appointment(doctor=doctor, on=monday, patient=patient)
     url = reverse("appointments:my-detail", args=[appointment.id])
     assert auth_client(patient).get(url).json()["id"] == appointment.id
-    assert auth_client(other_patient).get(url).status_code == 404
-    assert auth_client(other_patient).patch(url, {"status": "cancelled"}).status_code == 404
+    assert_refused(auth_client(other_patient).get(url), 404, {"message": "Not found."})
+    assert_refused(auth_client(other_patient).patch(url, {"status": "cancelled"}), 404, {"message": "Not found."})
     appointment.refresh_from_db()
     assert appointment.status == "pending"
 
@@ -331,7 +352,7 @@ def test_patient_cannot_cancel_a_past_appointment(auth_client, patient, doctor):
     response = auth_client(patient).patch(
         reverse("appointments:my-detail", args=[appointment.id]), {"status": "cancelled"}
     )
-    assert response.status_code == 409
+    assert_refused(response, 409, {"message": "This appointment time has passed; it can no longer be cancelled."})
 
 
 # --- doctor views ------------------------------------------------------------------------------------------------
@@ -355,7 +376,7 @@ def test_doctor_list_filters(auth_client, doctor, monday):
     assert ids(
         from_date=(monday + timedelta(days=1)).isoformat(), to_date=(monday + timedelta(days=8)).isoformat()
     ) == {b.id}
-    assert client.get(url, {"date": "soon"}).status_code == 400
+    assert_refused(client.get(url, {"date": "soon"}), 400, {"date": ["Enter a valid date."]})
 
 
 def test_doctor_sees_the_patient(auth_client, patient, doctor, monday):
@@ -381,7 +402,11 @@ def test_doctor_confirms_then_completes(auth_client, doctor):
     assert client.patch(url, {"status": "confirmed"}).json()["status"] == "confirmed"
     assert client.patch(url, {"status": "completed"}).json()["status"] == "completed"
     again = client.patch(url, {"status": "confirmed"})
-    assert again.status_code == 409
+    assert_refused(
+        again,
+        409,
+        {"message": "Cannot change a completed appointment to confirmed. A completed appointment is final for you."},
+    )
 
 
 def test_doctor_cannot_complete_before_the_day(auth_client, doctor, monday):
@@ -404,13 +429,17 @@ def test_other_doctors_appointment_is_404(auth_client, doctor, clinic, monday):
     appointment = make_appointment(doctor=doctor, on=monday)
     colleague = auth_client(make_doctor(clinic=clinic).user)
     url = reverse("appointments:doctor-detail", args=[appointment.id])
-    assert colleague.get(url).status_code == 404
-    assert colleague.patch(url, {"status": "confirmed"}).status_code == 404
+    assert_refused(colleague.get(url), 404, {"message": "Not found."})
+    assert_refused(colleague.patch(url, {"status": "confirmed"}), 404, {"message": "Not found."})
 
 
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER])
 def test_doctor_endpoints_are_403_for_others(auth_client, role):
-    assert auth_client(make_user(role=role)).get(reverse("appointments:doctor-list")).status_code == 403
+    assert_refused(
+        auth_client(make_user(role=role)).get(reverse("appointments:doctor-list")),
+        403,
+        {"message": "Only doctors can do this."},
+    )
 
 
 def test_optional_booking_horizon(api_client, auth_client, patient, doctor, settings):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment
 from doctors.tests.factories import make_doctor, make_window, next_weekday
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +52,16 @@ def test_item13_bookings_beyond_the_default_ninety_day_horizon_are_refused(auth_
     assert refused.status_code == 400
     assert refused.json() == {"message": "Appointments can be booked at most 90 days ahead."}
     year_9999 = book(auth_client(patient), doctor, next_weekday(0).replace(year=9999), "09:00")
-    assert year_9999.status_code == 400
+    assert_refused(year_9999, 400, {"message": "Appointments can be booked at most 90 days ahead."})
 
 
 def test_item08_a_doctor_id_beyond_64_bits_is_404_not_500(api_client, auth_client, patient):
     huge = 2**63
-    assert api_client.get(f"/api/doctors/{huge}/").status_code == 404
+    assert_refused(api_client.get(f"/api/doctors/{huge}/"), 404, {"message": "Not found."})
     slots = api_client.get(f"/api/doctors/{huge}/availability/slots/", {"date": "2030-01-07"})
     assert slots.status_code == 404 and slots.json() == {"message": "Not found."}
-    assert api_client.get(f"/api/doctors/{huge * 10}/availability/").status_code == 404
-    assert auth_client(patient).get(f"/api/appointments/my/{huge}/").status_code == 404
+    assert_refused(api_client.get(f"/api/doctors/{huge * 10}/availability/"), 404, {"message": "Not found."})
+    assert_refused(auth_client(patient).get(f"/api/appointments/my/{huge}/"), 404, {"message": "Not found."})
     booking = auth_client(patient).post(
         reverse("appointments:my-list"), {"doctor": huge, "appointment_date": "2030-01-07", "appointment_time": "09:00"}
     )

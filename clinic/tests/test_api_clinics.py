@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from clinic.models import Clinic, MemberStatus
 from clinic.tests.factories import make_clinic, make_member
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -132,11 +133,15 @@ def test_onboarding_rejects_bad_slots(auth_client, new_owner, slot, field):
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.DOCTOR])
 def test_onboarding_is_for_clinic_owners_only(auth_client, role):
     response = auth_client(make_user(role=role)).post(reverse("clinic:onboarding"), ONBOARDING, format="json")
-    assert response.status_code == 403
+    assert_refused(response, 403, {"message": "Only clinic owners can do this."})
 
 
 def test_onboarding_needs_a_token(api_client):
-    assert api_client.post(reverse("clinic:onboarding"), ONBOARDING, format="json").status_code == 401
+    assert_refused(
+        api_client.post(reverse("clinic:onboarding"), ONBOARDING, format="json"),
+        401,
+        {"message": "Authentication credentials were not provided."},
+    )
 
 
 def test_second_clinic_with_same_name_gets_distinct_slug(auth_client, owner):
@@ -180,8 +185,12 @@ def test_my_clinics_lists_only_mine_with_member_count(auth_client, owner, other_
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.DOCTOR, RoleId.RECEPTIONIST])
 def test_my_clinics_is_403_for_other_roles(auth_client, role):
     client = auth_client(make_user(role=role))
-    assert client.get(reverse("clinic:list")).status_code == 403
-    assert client.post(reverse("clinic:list"), {"name": "A", "clinic_type": "clinic", "city": "X"}).status_code == 403
+    assert_refused(client.get(reverse("clinic:list")), 403, {"message": "Only clinic owners can do this."})
+    assert_refused(
+        client.post(reverse("clinic:list"), {"name": "A", "clinic_type": "clinic", "city": "X"}),
+        403,
+        {"message": "Only clinic owners can do this."},
+    )
 
 
 def test_clinic_detail_is_public(api_client):
@@ -194,7 +203,7 @@ def test_clinic_detail_is_public(api_client):
 def test_clinic_detail_unknown_is_404(api_client):
     response = api_client.get(reverse("clinic:detail", args=["6f9619ff-8b86-d011-b42d-00cf4fc964ff"]))
     assert response.status_code == 404 and "message" in response.json()
-    assert api_client.get("/api/clinics/not-a-uuid/").status_code == 404
+    assert_refused(api_client.get("/api/clinics/not-a-uuid/"), 404, {"message": "Not found."})
 
 
 @pytest.mark.parametrize("method", ["put", "patch"])
@@ -213,14 +222,22 @@ def test_other_owner_cannot_change_or_delete_clinic(auth_client, owner, other_ow
         response = client.put(reverse("clinic:detail", args=[clinic.id]), {"city": "X"})
         assert response.status_code == 403
         assert response.json() == {"message": "Only this clinic's owner can manage it."}
-        assert client.delete(reverse("clinic:detail", args=[clinic.id])).status_code == 403
+        assert_refused(
+            client.delete(reverse("clinic:detail", args=[clinic.id])),
+            403,
+            {"message": "Only this clinic's owner can manage it."},
+        )
     clinic.refresh_from_db()
     assert clinic.city == "Jaipur" and clinic.is_active
 
 
 def test_anonymous_write_is_401(api_client):
     clinic = make_clinic()
-    assert api_client.put(reverse("clinic:detail", args=[clinic.id]), {"city": "X"}).status_code == 401
+    assert_refused(
+        api_client.put(reverse("clinic:detail", args=[clinic.id]), {"city": "X"}),
+        401,
+        {"message": "Authentication credentials were not provided."},
+    )
 
 
 def test_soft_delete_hides_clinic_from_public(auth_client, api_client, owner):
@@ -229,7 +246,7 @@ def test_soft_delete_hides_clinic_from_public(auth_client, api_client, owner):
     clinic.refresh_from_db()
     assert clinic.is_active is False
     assert api_client.get(reverse("clinic:public-list")).json() == []
-    assert api_client.get(reverse("clinic:detail", args=[clinic.id])).status_code == 404
+    assert_refused(api_client.get(reverse("clinic:detail", args=[clinic.id])), 404, {"message": "Not found."})
     assert auth_client(owner).get(reverse("clinic:list")).json() == []
 
 

@@ -12,6 +12,7 @@ from clinic.models import Clinic, ClinicMember
 from clinic.tests.factories import make_clinic
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from documents.tests.factories import make_document
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -100,10 +101,14 @@ def test_item02_an_added_doctor_is_not_listed_or_bookable_until_they_fill_their_
     assert doctor_client.post(reverse("doctors:availability-list", args=[profile_id]), window).status_code == 201
     monday = next_weekday(0)
     assert api_client.get(reverse("doctors:list")).json() == []
-    assert api_client.get(reverse("doctors:detail", args=[profile_id])).status_code == 404
+    assert_refused(api_client.get(reverse("doctors:detail", args=[profile_id])), 404, {"message": "Not found."})
     assert api_client.get(reverse("free-slots", args=[profile_id]), {"date": monday}).json()["available_slots"] == []
     booking = {"doctor": profile_id, "appointment_date": monday.isoformat(), "appointment_time": "09:00"}
-    assert auth_client(other_patient).post(reverse("appointments:my-list"), booking).status_code == 400
+    assert_refused(
+        auth_client(other_patient).post(reverse("appointments:my-list"), booking),
+        400,
+        {"message": "The doctor does not see patients at that time. Pick one of the available slots."},
+    )
 
     assert doctor_client.put(reverse("doctors:me"), {"specialty": "dermatology"}).status_code == 200
     assert [d["id"] for d in api_client.get(reverse("doctors:list")).json()] == [profile_id]

@@ -11,6 +11,7 @@ from clinic.tests.factories import make_clinic, make_member
 from doctors.models import DoctorAvailability, DoctorLeave, DoctorProfile
 from doctors.serializers import DoctorListSerializer
 from doctors.tests.factories import make_doctor, make_window, next_weekday
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -53,8 +54,8 @@ def test_doctor_list_hides_doctors_without_active_membership(api_client, doctor,
     closed = make_doctor(clinic=make_clinic(is_active=False), name="Dr. Closed")
     ids = [d["id"] for d in api_client.get(reverse("doctors:list")).json()]
     assert ids == [doctor.id]
-    assert api_client.get(reverse("doctors:detail", args=[removed.id])).status_code == 404
-    assert api_client.get(reverse("doctors:detail", args=[closed.id])).status_code == 404
+    assert_refused(api_client.get(reverse("doctors:detail", args=[removed.id])), 404, {"message": "Not found."})
+    assert_refused(api_client.get(reverse("doctors:detail", args=[closed.id])), 404, {"message": "Not found."})
 
 
 def test_doctor_at_two_clinics_lists_only_active_ones(api_client, doctor):
@@ -158,7 +159,9 @@ def test_doctor_me_validates(auth_client, doctor, field, value):
 
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER, RoleId.RECEPTIONIST])
 def test_doctor_me_is_for_doctors(auth_client, role):
-    assert auth_client(make_user(role=role)).get(reverse("doctors:me")).status_code == 403
+    assert_refused(
+        auth_client(make_user(role=role)).get(reverse("doctors:me")), 403, {"message": "Only doctors can do this."}
+    )
 
 
 # --- availability ----------------------------------------------------------------------------------------------
@@ -207,7 +210,7 @@ def test_availability_validation(auth_client, doctor, clinic, overrides, field):
 
 def test_availability_at_a_clinic_where_not_a_member_is_403(auth_client, doctor):
     response = post_window(auth_client(doctor.user), doctor, make_clinic())
-    assert response.status_code == 403
+    assert_refused(response, 403, {"message": "You can only set hours at a clinic where you are an active doctor."})
 
 
 def test_availability_overlap_at_any_clinic_is_409(auth_client, doctor, clinic):
@@ -224,8 +227,12 @@ def test_availability_overlap_at_any_clinic_is_409(auth_client, doctor, clinic):
 
 def test_only_that_doctor_writes_availability(auth_client, doctor, clinic, patient):
     colleague = make_doctor(clinic=clinic)
-    assert post_window(auth_client(colleague.user), doctor, clinic).status_code == 403
-    assert post_window(auth_client(patient), doctor, clinic).status_code == 403
+    assert_refused(
+        post_window(auth_client(colleague.user), doctor, clinic),
+        403,
+        {"message": "You can only manage your own availability."},
+    )
+    assert_refused(post_window(auth_client(patient), doctor, clinic), 403, {"message": "Only doctors can do this."})
     assert not DoctorAvailability.objects.exists()
 
 
@@ -243,7 +250,7 @@ def test_availability_is_public_and_in_weekday_order(api_client, doctor):
 
 
 def test_availability_of_unknown_doctor_is_404(api_client):
-    assert api_client.get(reverse("doctors:availability-list", args=[999999])).status_code == 404
+    assert_refused(api_client.get(reverse("doctors:availability-list", args=[999999])), 404, {"message": "Not found."})
 
 
 def test_update_and_delete_availability(auth_client, doctor):
@@ -261,8 +268,8 @@ def test_delete_availability_with_slot_id_query(auth_client, doctor):
     window = make_window(doctor=doctor)
     client = auth_client(doctor.user)
     url = reverse("doctors:availability-list", args=[doctor.id])
-    assert client.delete(url).status_code == 400
-    assert client.delete(f"{url}?slot_id=nonsense").status_code == 404
+    assert_refused(client.delete(url), 400, {"slot_id": ["Name the window to remove: ?slot_id=<id>."]})
+    assert_refused(client.delete(f"{url}?slot_id=nonsense"), 404, {"message": "Availability window not found."})
     assert client.delete(f"{url}?slot_id={window.id}").status_code == 204
     assert DoctorAvailability.objects.get(pk=window.id).is_active is False
 
@@ -271,8 +278,10 @@ def test_other_doctor_cannot_change_availability(auth_client, doctor, clinic):
     window = make_window(doctor=doctor)
     intruder = auth_client(make_doctor(clinic=clinic).user)
     url = reverse("doctors:availability-detail", args=[doctor.id, window.id])
-    assert intruder.put(url, {"max_patients": 1}).status_code == 403
-    assert intruder.delete(url).status_code == 403
+    assert_refused(
+        intruder.put(url, {"max_patients": 1}), 403, {"message": "You can only manage your own availability."}
+    )
+    assert_refused(intruder.delete(url), 403, {"message": "You can only manage your own availability."})
     assert (
         intruder.delete(reverse("doctors:availability-list", args=[doctor.id]) + f"?slot_id={window.id}").status_code
         == 403
@@ -314,15 +323,17 @@ def test_leave_validation(auth_client, doctor):
         reverse("doctors:leave-list"),
         {"clinic": str(make_clinic().id), "start_date": "2026-03-10", "end_date": "2026-03-10"},
     )
-    assert foreign.status_code == 403
+    assert_refused(foreign, 403, {"message": "You can only set hours at a clinic where you are an active doctor."})
 
 
 def test_leaves_are_private_to_the_doctor(auth_client, doctor, clinic, patient):
     leave = DoctorLeave.objects.create(doctor=doctor, start_date="2026-03-10", end_date="2026-03-10")
     colleague = auth_client(make_doctor(clinic=clinic).user)
     assert colleague.get(reverse("doctors:leave-list")).json() == []
-    assert colleague.delete(reverse("doctors:leave-detail", args=[leave.id])).status_code == 404
-    assert auth_client(patient).get(reverse("doctors:leave-list")).status_code == 403
+    assert_refused(colleague.delete(reverse("doctors:leave-detail", args=[leave.id])), 404, {"message": "Not found."})
+    assert_refused(
+        auth_client(patient).get(reverse("doctors:leave-list")), 403, {"message": "Only doctors can do this."}
+    )
     assert DoctorLeave.objects.filter(pk=leave.id).exists()
 
 

@@ -11,6 +11,7 @@ from appointments.models import Appointment
 from appointments.tests.factories import make_appointment
 from doctors.models import DoctorLeave
 from doctors.tests.factories import make_doctor, make_window, next_weekday
+from tests.refusals import assert_refused
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_item17_a_deactivated_doctor_is_not_listed_shown_or_bookable(api_client,
     User.objects.filter(pk=doctor.user_id).update(is_active=False)
     monday = next_weekday(0)
     assert api_client.get(reverse("doctors:list")).json() == []
-    assert api_client.get(reverse("doctors:detail", args=[doctor.pk])).status_code == 404
+    assert_refused(api_client.get(reverse("doctors:detail", args=[doctor.pk])), 404, {"message": "Not found."})
     assert api_client.get(reverse("free-slots", args=[doctor.pk]), {"date": monday}).json()["available_slots"] == []
     assert api_client.get(reverse("doctors:availability-list", args=[doctor.pk])).json() == []
     booking = {"doctor": doctor.pk, "appointment_date": monday.isoformat(), "appointment_time": "09:00"}
@@ -42,7 +43,7 @@ def test_a_doctor_who_clears_their_specialty_leaves_the_directory_until_they_nam
     client = auth_client(doctor.user)
     assert client.patch(reverse("doctors:me"), {"specialty": ""}).status_code == 200
     assert api_client.get(reverse("doctors:list")).json() == []  # the card would show no specialty
-    assert api_client.get(reverse("doctors:detail", args=[doctor.pk])).status_code == 404
+    assert_refused(api_client.get(reverse("doctors:detail", args=[doctor.pk])), 404, {"message": "Not found."})
     assert client.patch(reverse("doctors:me"), {"specialty": "neurology"}).status_code == 200
     assert [card["specialty"] for card in api_client.get(reverse("doctors:list")).json()] == ["neurology"]
 

@@ -13,6 +13,7 @@ from documents.models import DocumentConsent
 from documents.services import CONSENT_ACTIONS, consent_act
 from documents.tests.factories import make_consent, make_document
 from QuickCare.exceptions import Conflict
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -77,22 +78,26 @@ def test_request_validation_and_unknown_document(auth_client, doctor, document):
         {"document": "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "purpose": "x"},
         format="json",
     )
-    assert unknown.status_code == 404
+    assert_refused(unknown, 404, {"message": "Document not found."})
     document.is_deleted = True
     document.save()
-    assert request_access(client, document).status_code == 404
+    assert_refused(request_access(client, document), 404, {"message": "Document not found."})
 
 
 def test_doctor_without_active_clinic_cannot_request(auth_client, doctor, document):
     doctor.user.clinic_memberships.update(status=MemberStatus.INACTIVE)
-    assert request_access(auth_client(doctor.user), document).status_code == 403
+    assert_refused(
+        request_access(auth_client(doctor.user), document),
+        403,
+        {"message": "Only doctors working at an active clinic can request access to documents."},
+    )
 
 
 @pytest.mark.parametrize("role", [RoleId.PATIENT, RoleId.CLINIC_OWNER, RoleId.LAB_MEMBER])
 def test_only_doctors_request_and_list_their_requests(auth_client, document, role):
     client = auth_client(make_user(role=role))
-    assert request_access(client, document).status_code == 403
-    assert client.get(reverse("documents:consent-doctor")).status_code == 403
+    assert_refused(request_access(client, document), 403, {"message": "Only doctors can do this."})
+    assert_refused(client.get(reverse("documents:consent-doctor")), 403, {"message": "Only doctors can do this."})
 
 
 @pytest.mark.parametrize("role", [RoleId.CLINIC_OWNER, RoleId.ADMIN])
@@ -195,7 +200,11 @@ def test_consent_lists_are_scoped_and_filtered(auth_client, patient, other_patie
     assert [(c["id"], c["status"]) for c in client.get(url, {"status": "expired"}).json()] == [
         (str(expired.id), "expired")
     ]
-    assert client.get(url, {"status": "maybe"}).status_code == 400
+    assert_refused(
+        client.get(url, {"status": "maybe"}),
+        400,
+        {"status": ["Select a valid choice. maybe is not one of the available choices."]},
+    )
     doctor_rows = auth_client(doctor.user).get(reverse("documents:consent-doctor"), {"status": "granted"}).json()
     assert len(doctor_rows) == 2  # this patient's and the other patient's
     assert auth_client(other_patient).get(url).json()[0]["id"] != str(granted.id)
@@ -240,7 +249,7 @@ def test_granting_an_expired_request_is_409(auth_client, patient, doctor, docume
     consent = make_consent(document=document, doctor=doctor, status="pending", days=1)
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         response = act(auth_client(patient), consent, "grant")
-    assert response.status_code == 409
+    assert_refused(response, 409, {"message": "This request has expired. The doctor needs to ask again."})
 
 
 def test_unknown_action_is_400(auth_client, patient, doctor, document):
@@ -251,7 +260,7 @@ def test_unknown_action_is_400(auth_client, patient, doctor, document):
 
 def test_only_the_owner_acts(auth_client, other_patient, doctor, document):
     consent = make_consent(document=document, doctor=doctor, status="pending")
-    assert act(auth_client(other_patient), consent, "grant").status_code == 404
+    assert_refused(act(auth_client(other_patient), consent, "grant"), 404, {"message": "Not found."})
     refused = act(auth_client(doctor.user), consent, "grant")  # the asking doctor cannot answer for the patient
     assert refused.status_code == 404 and refused.json() == {"message": "Not found."}
     consent.refresh_from_db()
@@ -334,7 +343,11 @@ def test_deleting_the_document_revokes_with_a_history_row(auth_client, patient, 
 
 def test_a_refused_action_writes_no_history(auth_client, patient, doctor, document):
     consent = make_consent(document=document, doctor=doctor, status="pending")
-    assert act(auth_client(patient), consent, "revoke").status_code == 409
+    assert_refused(
+        act(auth_client(patient), consent, "revoke"),
+        409,
+        {"message": "Cannot revoke a consent that is pending. Allowed: grant, reject."},
+    )
     assert not consent.events.exists()
 
 

@@ -23,6 +23,7 @@ from documents.tests.factories import (
     png_bytes,
 )
 from tests.live import ROOT
+from tests.refusals import assert_refused
 from users.models import RoleId
 from users.tests.factories import make_user
 
@@ -145,9 +146,19 @@ def test_roles_without_business_get_403_on_the_list(auth_client, role):
 
 
 def test_documents_need_a_token(api_client, document):
-    assert api_client.get(reverse("documents:list")).status_code == 401
-    assert api_client.get(reverse("documents:detail", args=[document.id])).status_code == 401
-    assert api_client.get(reverse("documents:download", args=[document.id])).status_code == 401
+    assert_refused(
+        api_client.get(reverse("documents:list")), 401, {"message": "Authentication credentials were not provided."}
+    )
+    assert_refused(
+        api_client.get(reverse("documents:detail", args=[document.id])),
+        401,
+        {"message": "Authentication credentials were not provided."},
+    )
+    assert_refused(
+        api_client.get(reverse("documents:download", args=[document.id])),
+        401,
+        {"message": "Authentication credentials were not provided."},
+    )
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
@@ -160,7 +171,11 @@ def test_patient_lists_own_documents_with_type_filter(auth_client, patient, othe
     assert {d["id"] for d in client.get(reverse("documents:list")).json()} == {str(document.id), str(prescription.id)}
     rows = client.get(reverse("documents:list"), {"document_type": "prescription"}).json()
     assert [d["id"] for d in rows] == [str(prescription.id)]
-    assert client.get(reverse("documents:list"), {"document_type": "x"}).status_code == 400
+    assert_refused(
+        client.get(reverse("documents:list"), {"document_type": "x"}),
+        400,
+        {"document_type": ["Select a valid choice. x is not one of the available choices."]},
+    )
 
 
 @pytest.mark.parametrize("count", [2, 10])
@@ -191,9 +206,11 @@ def test_owner_views_and_it_is_logged(auth_client, patient, document):
 
 def test_other_patient_gets_404_and_nothing_is_logged(auth_client, other_patient, document):
     client = auth_client(other_patient)
-    assert client.get(reverse("documents:detail", args=[document.id])).status_code == 404
-    assert client.get(reverse("documents:download", args=[document.id])).status_code == 404
-    assert client.delete(reverse("documents:detail", args=[document.id])).status_code == 404
+    assert_refused(client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."})
+    assert_refused(
+        client.get(reverse("documents:download", args=[document.id])), 404, {"message": "Document not found."}
+    )
+    assert_refused(client.delete(reverse("documents:detail", args=[document.id])), 404, {"message": "Not found."})
     assert client.get(reverse("documents:list")).json() == []
     assert not DocumentAccessLog.objects.exists()
     assert Document.objects.get(pk=document.id).is_deleted is False
@@ -201,11 +218,13 @@ def test_other_patient_gets_404_and_nothing_is_logged(auth_client, other_patient
 
 def test_doctor_without_consent_gets_404(auth_client, doctor, document):
     client = auth_client(doctor.user)
-    assert client.get(reverse("documents:detail", args=[document.id])).status_code == 404
-    assert client.get(reverse("documents:download", args=[document.id])).status_code == 404
+    assert_refused(client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."})
+    assert_refused(
+        client.get(reverse("documents:download", args=[document.id])), 404, {"message": "Document not found."}
+    )
     assert client.get(reverse("documents:list")).json() == []
     make_consent(document=document, doctor=doctor, status="pending")
-    assert client.get(reverse("documents:detail", args=[document.id])).status_code == 404
+    assert_refused(client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."})
 
 
 def test_doctor_with_consent_views_downloads_and_both_are_logged(auth_client, doctor, document):
@@ -244,8 +263,12 @@ def test_revoke_cuts_access_at_once(auth_client, patient, doctor, document):
     doctor_client = auth_client(doctor.user)
     assert doctor_client.get(reverse("documents:detail", args=[document.id])).status_code == 200
     auth_client(patient).patch(reverse("documents:consent-action", args=[consent.id]), {"action": "revoke"})
-    assert doctor_client.get(reverse("documents:detail", args=[document.id])).status_code == 404
-    assert doctor_client.get(reverse("documents:download", args=[document.id])).status_code == 404
+    assert_refused(
+        doctor_client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."}
+    )
+    assert_refused(
+        doctor_client.get(reverse("documents:download", args=[document.id])), 404, {"message": "Document not found."}
+    )
 
 
 def test_expiry_cuts_access(auth_client, doctor, document):
@@ -253,28 +276,40 @@ def test_expiry_cuts_access(auth_client, doctor, document):
     client = auth_client(doctor.user)
     assert client.get(reverse("documents:detail", args=[document.id])).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(days=1, seconds=1)):
-        assert client.get(reverse("documents:detail", args=[document.id])).status_code == 404
+        assert_refused(
+            client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."}
+        )
         assert client.get(reverse("documents:list")).json() == []
 
 
 def test_owner_deletes_softly_and_consents_end(auth_client, patient, doctor, document):
     consent = make_consent(document=document, doctor=doctor)
     pending = make_consent(document=document, doctor=make_doctor(), status="pending")
-    assert auth_client(doctor.user).delete(reverse("documents:detail", args=[document.id])).status_code == 404
+    assert_refused(
+        auth_client(doctor.user).delete(reverse("documents:detail", args=[document.id])), 404, {"message": "Not found."}
+    )
     assert auth_client(patient).delete(reverse("documents:detail", args=[document.id])).status_code == 204
     document.refresh_from_db()
     assert document.is_deleted and document.deleted_at
     consent.refresh_from_db()
     pending.refresh_from_db()
     assert consent.status == pending.status == "revoked"
-    assert auth_client(patient).get(reverse("documents:detail", args=[document.id])).status_code == 404
-    assert auth_client(doctor.user).get(reverse("documents:detail", args=[document.id])).status_code == 404
+    assert_refused(
+        auth_client(patient).get(reverse("documents:detail", args=[document.id])),
+        404,
+        {"message": "Document not found."},
+    )
+    assert_refused(
+        auth_client(doctor.user).get(reverse("documents:detail", args=[document.id])),
+        404,
+        {"message": "Document not found."},
+    )
     assert auth_client(patient).get(reverse("documents:list")).json() == []
 
 
 def test_files_are_not_served_by_any_public_url(api_client, document):
-    assert api_client.get("/media/" + document.file.name).status_code == 404
-    assert api_client.get("/" + document.file.name).status_code == 404
+    assert_refused(api_client.get("/media/" + document.file.name), 404, {"message": "Not found."})
+    assert_refused(api_client.get("/" + document.file.name), 404, {"message": "Not found."})
 
 
 # --- access log --------------------------------------------------------------------------------------------------
@@ -327,9 +362,9 @@ def test_access_log_cannot_be_changed_through_the_api(auth_client, patient, docu
     client = auth_client(patient)
     client.get(reverse("documents:detail", args=[document.id]))
     url = reverse("documents:access-log")
-    assert client.delete(url).status_code == 405
-    assert client.post(url, {}).status_code == 405
-    assert client.put(url, {}).status_code == 405
+    assert_refused(client.delete(url), 405, {"message": 'Method "DELETE" not allowed.'})
+    assert_refused(client.post(url, {}), 405, {"message": 'Method "POST" not allowed.'})
+    assert_refused(client.put(url, {}), 405, {"message": 'Method "PUT" not allowed.'})
     assert DocumentAccessLog.objects.count() == 1
 
 
@@ -340,12 +375,20 @@ def test_access_log_is_read_only_in_the_admin(client, patient, document):
     log_id = DocumentAccessLog.objects.get().id
     change_url = reverse("admin:documents_documentaccesslog_change", args=[log_id])
     assert client.get(reverse("admin:documents_documentaccesslog_changelist")).status_code == 200
-    assert client.post(change_url, {"ip_address": "9.9.9.9", "action": "download"}).status_code == 403
+    assert_refused(
+        client.post(change_url, {"ip_address": "9.9.9.9", "action": "download"}),
+        403,
+        {"message": "You do not have permission to perform this action."},
+    )
     assert (
         client.post(reverse("admin:documents_documentaccesslog_delete", args=[log_id]), {"post": "yes"}).status_code
         == 403
     )
-    assert client.get(reverse("admin:documents_documentaccesslog_add")).status_code == 403
+    assert_refused(
+        client.get(reverse("admin:documents_documentaccesslog_add")),
+        403,
+        {"message": "You do not have permission to perform this action."},
+    )
     log = DocumentAccessLog.objects.get()
     assert (log.ip_address, log.action) == ("1.1.1.1", "view")
 

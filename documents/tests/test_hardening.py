@@ -15,6 +15,7 @@ from PIL import Image
 from clinic.models import ClinicMember, MemberStatus
 from documents.models import Document, DocumentAccessLog, DocumentConsent
 from documents.tests.factories import PDF_BYTES, dicom_bytes, make_consent, make_document, pdf_upload
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_item08_dicom_needs_its_file_meta_group_not_only_the_magic(auth_client, 
     assert refused.status_code == 400
     assert refused.json() == {"file": ["Only PDF, JPEG, PNG or DICOM files are accepted, and this file is none."]}
     bad_uid = upload(client, SimpleUploadedFile("scan.dcm", dicom_bytes(transfer_syntax=b"<script>")))
-    assert bad_uid.status_code == 400
+    assert_refused(bad_uid, 400, {"file": ["Only PDF, JPEG, PNG or DICOM files are accepted, and this file is none."]})
     ok = upload(client, SimpleUploadedFile("scan.dcm", dicom_bytes()))
     assert ok.status_code == 201 and ok.json()["content_type"] == "application/dicom"
 
@@ -139,8 +140,10 @@ def test_item16_a_doctor_removed_from_every_clinic_loses_consented_documents(aut
     client = auth_client(doctor.user)
     assert client.get(reverse("documents:detail", args=[document.id])).status_code == 200
     ClinicMember.objects.filter(user=doctor.user).update(status=MemberStatus.INACTIVE)
-    assert client.get(reverse("documents:detail", args=[document.id])).status_code == 404
-    assert client.get(reverse("documents:download", args=[document.id])).status_code == 404
+    assert_refused(client.get(reverse("documents:detail", args=[document.id])), 404, {"message": "Document not found."})
+    assert_refused(
+        client.get(reverse("documents:download", args=[document.id])), 404, {"message": "Document not found."}
+    )
     assert client.get(reverse("documents:list")).json() == []
 
 
@@ -167,4 +170,6 @@ def test_item19_head_on_a_download_checks_access_but_is_not_logged(auth_client, 
     assert head["Content-Length"] == str(len(PDF_BYTES)) and head["Content-Type"] == "application/pdf"
     assert head.content == b""
     assert not DocumentAccessLog.objects.exists()
-    assert auth_client(other_patient).head(reverse("documents:download", args=[document.id])).status_code == 404
+    assert (
+        auth_client(other_patient).head(reverse("documents:download", args=[document.id])).status_code == 404
+    )  # HEAD: no body

@@ -16,6 +16,7 @@ from clinic.services import member_remove
 from documents.links import download_link
 from documents.models import AccessAction, DocumentAccessLog
 from documents.tests.factories import PDF_BYTES, make_consent, make_document
+from tests.refusals import assert_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_the_bearer_token_still_works_and_wins_over_a_link(auth_client, patient,
     # Someone else's bearer token with the owner's link: the token says who asks, and they may not open it.
     response = auth_client(other_patient).get(link_of(auth_client(patient), document))
     assert response.status_code == 404 and response.json() == {"message": "Document not found."}
-    assert APIClient().get(plain).status_code == 401
+    assert_refused(APIClient().get(plain), 401, {"message": "Authentication credentials were not provided."})
 
 
 def test_head_with_a_link_writes_no_log_row(auth_client, patient, doctor):

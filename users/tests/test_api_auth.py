@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.refusals import assert_refused, assert_throttled
 from users.models import RoleId, User
 from users.tests.factories import PASSWORD
 
@@ -54,7 +55,7 @@ def test_deactivated_user_token_stops_working(api_client, patient):
     patient.is_active = False
     patient.save()
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    assert api_client.get(reverse("users:me")).status_code == 401
+    assert_refused(api_client.get(reverse("users:me")), 401, {"message": "User is inactive"})
 
 
 def test_login_bad_contact_is_a_field_error(api_client):
@@ -65,7 +66,11 @@ def test_login_bad_contact_is_a_field_error(api_client):
 
 def test_failed_logins_per_contact_are_throttled(api_client, patient):
     for _ in range(10):
-        assert login(api_client, patient.contact, "wrong-password").status_code == 401
+        assert_refused(
+            login(api_client, patient.contact, "wrong-password"),
+            401,
+            {"message": "Invalid contact number or password."},
+        )
     response = login(api_client, patient.contact)  # even the right password waits now
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -84,7 +89,7 @@ def test_login_per_ip_limit_is_a_setting(api_client, patient, settings):
     }
     for _ in range(3):
         assert login(api_client, patient.contact).status_code == 200
-    assert login(api_client, patient.contact).status_code == 429
+    assert_throttled(login(api_client, patient.contact))
 
 
 def refresh(client, token):
@@ -123,8 +128,12 @@ def test_row_1_1_with_rotation_a_reused_token_ends_its_whole_login(api_client, p
     rotated = refresh(api_client, first["refresh"])
     assert rotated.status_code == 200 and set(rotated.json()) == {"access", "refresh"}
     newest = rotated.json()["refresh"]
-    assert refresh(api_client, first["refresh"]).status_code == 401  # the copy comes back: reuse
-    assert refresh(api_client, newest).status_code == 401  # so the whole family has ended
+    assert_refused(
+        refresh(api_client, first["refresh"]), 401, {"message": "Token is blacklisted"}
+    )  # the copy comes back: reuse
+    assert_refused(
+        refresh(api_client, newest), 401, {"message": "Token is blacklisted"}
+    )  # so the whole family has ended
     assert refresh(api_client, elsewhere["refresh"]).status_code == 200  # another login is untouched
 
 
@@ -152,7 +161,7 @@ def test_password_change_revokes_refresh_tokens(api_client, auth_client, patient
     patient.refresh_from_db()
     assert patient.check_password("NewSecurePass@123")
     refused = api_client.post(reverse("users:token-refresh"), {"refresh": first["refresh"]})
-    assert refused.status_code == 401
+    assert_refused(refused, 401, {"message": "Token is blacklisted"})
     assert login(api_client, patient.contact, "NewSecurePass@123").status_code == 200
 
 
@@ -188,7 +197,11 @@ def test_password_change_runs_validators(auth_client, patient):
 
 
 def test_password_change_needs_a_token(api_client):
-    assert api_client.put(reverse("users:password-change"), {"password": "NewSecurePass@123"}).status_code == 401
+    assert_refused(
+        api_client.put(reverse("users:password-change"), {"password": "NewSecurePass@123"}),
+        401,
+        {"message": "Authentication credentials were not provided."},
+    )
 
 
 def test_malformed_json_is_400_with_message(auth_client, patient):

@@ -6,6 +6,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.refusals import assert_refused, assert_throttled
 from users.models import PendingRegistration, RoleId, User, UserAddress
 from users.tests.factories import PASSWORD, make_user
 
@@ -111,7 +112,7 @@ def test_step1_again_after_cooldown_resends_but_keeps_the_waiting_registration(a
         second_code = last_code(sms_outbox)
         if first_code != second_code:
             stale = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": first_code})
-            assert stale.status_code == 400
+            assert_refused(stale, 400, {"otp": ["The OTP is not correct. 4 attempts left."]})
         response = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": second_code})
     assert response.status_code == 201
     assert response.json()["user"]["name"] == "Rahul Sharma"  # the first registrant's, not the repeat's
@@ -124,7 +125,7 @@ def test_step1_per_contact_send_limit(api_client, sms_outbox):
             assert step1(api_client).status_code == 200
     with time_machine.travel(start + timedelta(seconds=31 * 5)):
         response = step1(api_client)
-    assert response.status_code == 429
+    assert_throttled(response)
     assert len(sms_outbox) == 5
 
 
@@ -136,7 +137,7 @@ def test_step1_per_ip_limit(api_client, settings, sms_outbox):
     assert step1(api_client, 9876543210).status_code == 200
     assert step1(api_client, 9876543211).status_code == 200
     response = step1(api_client, 9876543212)
-    assert response.status_code == 429
+    assert_throttled(response)
     assert "Retry-After" in response
 
 
@@ -173,7 +174,7 @@ def test_patient_step2_creates_account_and_returns_tokens(api_client, sms_outbox
 def test_step2_replayed_cannot_create_a_second_account(api_client, sms_outbox):
     register(api_client, sms_outbox)
     replay = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": last_code(sms_outbox)})
-    assert replay.status_code == 409
+    assert_refused(replay, 409, {"message": "This contact number is already registered. Please log in instead."})
     assert User.objects.filter(contact=str(CONTACT)).count() == 1
 
 
@@ -190,7 +191,11 @@ def test_step2_wrong_otp_counts_attempts_then_voids_the_registration(api_client,
     assert last.json() == {"otp": ["Too many wrong OTPs. Please start again at step 1 to get a new one."]}
     assert not PendingRegistration.objects.exists()
     # Even the right code is useless now.
-    assert api_client.post(url, {"contact": CONTACT, "otp": code}).status_code == 400
+    assert_refused(
+        api_client.post(url, {"contact": CONTACT, "otp": code}),
+        400,
+        {"message": "No registration is waiting for this number. Please start again at step 1."},
+    )
     assert not User.objects.exists()
 
 
@@ -219,7 +224,9 @@ def test_step2_without_pending_registration(api_client):
 def test_step2_on_the_other_flow_does_not_match(api_client, sms_outbox):
     step1(api_client, url="users:clinic-step1")
     response = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": last_code(sms_outbox)})
-    assert response.status_code == 400
+    assert_refused(
+        response, 400, {"message": "No registration is waiting for this number. Please start again at step 1."}
+    )
 
 
 def test_step2_per_contact_verify_limit(api_client, settings, sms_outbox):
@@ -232,7 +239,7 @@ def test_step2_per_contact_verify_limit(api_client, settings, sms_outbox):
     for _ in range(2):
         api_client.post(url, {"contact": CONTACT, "otp": "999999"})
     response = api_client.post(url, {"contact": CONTACT, "otp": last_code(sms_outbox)})
-    assert response.status_code == 429
+    assert_throttled(response)
 
 
 @pytest.mark.parametrize(("debug", "expected"), [(True, 201), (False, 400)])
@@ -249,7 +256,7 @@ def test_empty_master_otp_never_matches(api_client, settings, sms_outbox):
     settings.DEBUG = True
     step1(api_client)
     response = api_client.post(reverse("users:patient-step2"), {"contact": CONTACT, "otp": ""})
-    assert response.status_code == 400
+    assert_refused(response, 400, {"otp": ["This field may not be blank."]})
 
 
 def test_clinic_owner_registration(api_client, sms_outbox):
@@ -384,7 +391,9 @@ def test_patient_step3_twice_is_409(auth_client, new_patient):
     client = auth_client(new_patient)
     client.put(reverse("users:patient-step3"), STEP3, format="json")
     response = client.put(reverse("users:patient-step3"), STEP3, format="json")
-    assert response.status_code == 409
+    assert_refused(
+        response, 409, {"message": "Onboarding is already complete. Use /api/users/me/ to update your profile."}
+    )
     assert UserAddress.objects.count() == 1
 
 

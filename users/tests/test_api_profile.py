@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.refusals import assert_refused
 from users.models import PatientMedicalProfile, Role, RoleId, UserAddress
 from users.tests.factories import make_user
 
@@ -55,7 +56,9 @@ def test_me_update_validates(auth_client, patient, field, value):
 
 
 def test_me_needs_a_token(api_client):
-    assert api_client.get(reverse("users:me")).status_code == 401
+    assert_refused(
+        api_client.get(reverse("users:me")), 401, {"message": "Authentication credentials were not provided."}
+    )
 
 
 def test_medical_profile_get_and_partial_put(auth_client, patient):
@@ -93,7 +96,7 @@ def test_check_contact(api_client, patient):
     assert api_client.get(url, {"contact": "9123456780"}).json() == {"exists": False}
     bad = api_client.get(url, {"contact": "abc"})
     assert bad.status_code == 400 and "contact" in bad.json()
-    assert api_client.get(url).status_code == 400
+    assert_refused(api_client.get(url), 400, {"contact": ["This field is required."]})
 
 
 ADDRESS = {
@@ -144,7 +147,7 @@ def test_address_detail_update_delete(auth_client, patient):
     assert client.get(url).json()["town"] == "Jaipur"
     assert client.put(url, {"town": "Ajmer"}).json()["town"] == "Ajmer"
     assert client.delete(url).status_code == 204
-    assert client.get(url).status_code == 404
+    assert_refused(client.get(url), 404, {"message": "Not found."})
 
 
 def test_someone_elses_address_is_404(auth_client, patient, other_patient):
