@@ -201,6 +201,7 @@ REST_FRAMEWORK = {
         "check_ip": config("THROTTLE_CHECK_PER_IP", default="300/hour"),
         # Document uploads per user.
         "upload_user": config("THROTTLE_UPLOAD_PER_USER", default="30/hour"),
+        "patient_lookup_user": config("THROTTLE_PATIENT_LOOKUP", default="60/hour"),
         # People an owner may add to their clinics per day (contract 2.0), across all their clinics.
         "member_add_owner": f"{config('MEMBER_ADDS_PER_DAY', default=50, cast=int)}/day",
     },
@@ -281,6 +282,9 @@ BOOKING_HORIZON_DAYS = config("BOOKING_HORIZON_DAYS", default=90, cast=int)
 MAX_ACTIVE_BOOKINGS_PER_PATIENT = config("MAX_ACTIVE_BOOKINGS_PER_PATIENT", default=10, cast=int)
 CONSENT_REREQUEST_DAYS = config("CONSENT_REREQUEST_DAYS", default=7, cast=int)
 DOCUMENT_QUOTA_BYTES = config("DOCUMENT_QUOTA_MB", default=500, cast=int) * 1024 * 1024
+# A patient and a clinic's staff have a care relationship while the patient has an upcoming appointment there, or had
+# one in the last this many days (contract section 2; appointments.selectors.care_appointments).
+CARE_RELATIONSHIP_DAYS = config("CARE_RELATIONSHIP_DAYS", default=180, cast=int)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 
 from appointments.views import FreeSlotsView
+from clinic.views import PatientLookupView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
 from QuickCare.exceptions import not_found
 from QuickCare.views import DocsAccess, HealthView
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/health/", HealthView.as_view(), name="health"),
     path("api/schema/", SpectacularAPIView.as_view(**DOCS_ACCESS), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **DOCS_ACCESS), name="docs"),
+    # Finding a patient is a clinic's staff's read (clinic.services.patient_lookup), under the users' path.
+    path("api/users/patient/lookup/", PatientLookupView.as_view(), name="patient-lookup"),
     path("api/users/", include("users.urls")),
     path("api/clinics/", include("clinic.urls")),
     # Free slots read appointments, so the appointments app serves them under the doctors' path.

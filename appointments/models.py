@@ -45,6 +45,10 @@ class Appointment(models.Model):
     notes = models.TextField(blank=True)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     fee_charged = models.DecimalField(max_digits=10, decimal_places=2)  # the doctor's fee at booking time
+    # Who made the booking when it was not the patient: the clinic's owner or receptionist at the desk (contract 2.5).
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

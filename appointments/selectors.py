@@ -11,12 +11,16 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from clinic.models import MemberRole
+from clinic.selectors import active_memberships
 from doctors.models import DoctorLeave, Weekday
 from doctors.selectors import bookable_window_rows
+from users.models import User
 
-from .models import ACTIVE_STATUSES, Appointment
+from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
 
 
 @dataclass(frozen=True)
@@ -137,3 +141,38 @@ def appointments_of_patient(user):
 def appointments_of_doctor(user):
     """Appointments with the caller as the doctor, with their patients."""
     return _appointments().select_related("patient").filter(doctor__user_id=user.pk)
+
+
+def appointments_of_clinic(clinic):
+    """A clinic's appointments with their patients, for its owner and receptionists (clinic_for_desk)."""
+    return _appointments().select_related("patient").filter(clinic=clinic)
+
+
+def day_summary(appointments) -> dict:
+    """How many of `appointments` there are in each status, and in all: one aggregate query."""
+    counts = {status: Count("pk", filter=Q(status=status)) for status in AppointmentStatus.values}
+    return {**appointments.order_by().aggregate(**counts, total=Count("pk"))}
+
+
+# Appointments that make a care relationship (quickcare-api-next.md, "Words used below").
+CARE_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED)
+
+
+def care_appointments(*, staff: User, patient_id) -> QuerySet[Appointment]:
+    """The one definition of a care relationship: the patient's pending, confirmed or completed appointments, upcoming
+    or of the last CARE_RELATIONSHIP_DAYS, at an active clinic where `staff` is a member now; for a doctor there only
+    their own appointments, for a lab member or receptionist any. Leaving the clinic ends it at once."""
+    since = clinic_now().date() - timedelta(days=settings.CARE_RELATIONSHIP_DAYS)
+    member_here = active_memberships().filter(user_id=staff.pk, clinic_id=OuterRef("clinic_id"))
+    as_doctor = member_here.filter(member_role=MemberRole.DOCTOR, user_id=OuterRef("doctor__user_id"))
+    as_other_staff = member_here.filter(member_role__in=[MemberRole.LAB_MEMBER, MemberRole.RECEPTIONIST])
+    return Appointment.objects.filter(
+        Exists(as_doctor) | Exists(as_other_staff),
+        patient_id=patient_id,
+        status__in=CARE_STATUSES,
+        appointment_date__gte=since,
+    )
+
+
+def has_care_relationship(*, staff: User, patient_id) -> bool:
+    return care_appointments(staff=staff, patient_id=patient_id).exists()

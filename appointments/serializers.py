@@ -2,6 +2,8 @@ from rest_framework import serializers
 
 from clinic.models import Clinic
 from doctors.models import DoctorProfile
+from users.models import User
+from users.permissions import PERSON_ROLES
 from users.serializers import UserBriefSerializer
 from users.validators import contact_as_int
 
@@ -125,6 +127,39 @@ class BookingSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Optional: inferred from the doctor's hours that contain the time.",
     )
+
+
+class DeskBookingSerializer(BookingSerializer):
+    """A booking at the clinic's desk (contract 2.5): for a patient by their account id, at this clinic."""
+
+    clinic = None  # the clinic of the URL
+    patient_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True, roles_id__in=PERSON_ROLES), help_text="The patient's account id."
+    )
+
+
+class ClinicDayQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Default: today in clinic time.")
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices, required=False)
+    doctor_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class _DaySummarySerializer(serializers.Serializer):
+    pending = serializers.IntegerField()
+    confirmed = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+    no_show = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class ClinicDaySerializer(serializers.Serializer):
+    """The dashboard's shape, for the OpenAPI schema only (appointments/views.py ClinicDashboardView builds it)."""
+
+    clinic = serializers.CharField()
+    date = serializers.DateField()
+    summary = _DaySummarySerializer()
+    appointments = DoctorAppointmentSerializer(many=True)
 
 
 class PatientStatusSerializer(serializers.Serializer):

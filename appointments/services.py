@@ -57,7 +57,9 @@ def appointment_book(
     mode: str = AppointmentMode.IN_CLINIC,
     notes: str = "",
     clinic=None,
+    booked_by: User | None = None,
 ) -> Appointment:
+    """The one booking path: the patient's own, and the clinic desk's (`booked_by`, `clinic` its own)."""
     # Serialise bookings per doctor: a second request waits here, then sees the first booking (and the
     # max_patients count) before it decides.
     doctor = DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
@@ -94,6 +96,7 @@ def appointment_book(
                 mode=mode,
                 notes=notes,
                 fee_charged=fee,
+                booked_by=booked_by,
             )
     except IntegrityError:  # the partial unique constraint is the backstop
         raise Conflict(SLOT_TAKEN) from None

@@ -9,4 +9,6 @@ urlpatterns = [
     path("my/<id:pk>/", views.MyAppointmentDetailView.as_view(), name="my-detail"),
     path("doctor/", views.DoctorAppointmentListView.as_view(), name="doctor-list"),
     path("doctor/<id:pk>/", views.DoctorAppointmentDetailView.as_view(), name="doctor-detail"),
+    path("clinic/<uuid:clinic_id>/", views.ClinicAppointmentListCreateView.as_view(), name="clinic-list"),
+    path("clinic/<uuid:clinic_id>/dashboard/", views.ClinicDashboardView.as_view(), name="clinic-dashboard"),
 ]

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -6,19 +8,30 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.selectors import clinic_for_desk
 from doctors.models import DoctorProfile
 from QuickCare.lists import RowsMixin
 from users.permissions import HasOwnRecords, IsDoctor
 
 from . import services
 from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
-from .models import Actor
-from .selectors import appointments_of_doctor, appointments_of_patient, doctor_free_slots
+from .models import Actor, Appointment
+from .selectors import (
+    appointments_of_clinic,
+    appointments_of_doctor,
+    appointments_of_patient,
+    clinic_now,
+    day_summary,
+    doctor_free_slots,
+)
 from .serializers import (
     COLUMNS,
     DOCTOR_COLUMNS,
     AppointmentSerializer,
     BookingSerializer,
+    ClinicDayQuerySerializer,
+    ClinicDaySerializer,
+    DeskBookingSerializer,
     DoctorAppointmentSerializer,
     DoctorStatusSerializer,
     FreeSlotsQuerySerializer,
@@ -131,3 +144,66 @@ class DoctorAppointmentDetailView(_AppointmentDetail):
 
     def get_queryset(self):
         return appointments_of_doctor(self.request.user)
+
+
+class _ClinicDesk:
+    """The clinic of the URL, for its owner and receptionists only (clinic.selectors.clinic_for_desk)."""
+
+    @cached_property
+    def clinic(self):
+        return clinic_for_desk(user=self.request.user, clinic_id=self.kwargs["clinic_id"])
+
+
+@extend_schema(parameters=[ClinicDayQuerySerializer], responses={200: ClinicDaySerializer})
+class ClinicDashboardView(_ClinicDesk, APIView):
+    """GET /api/appointments/clinic/<clinic_id>/dashboard/?date=&status=&doctor_id= (contract 2.5): the day's counts
+    by status (of the doctor, when given) and its appointments (also filtered by status), in time order."""
+
+    def get(self, request, clinic_id):
+        query = ClinicDayQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("date") or clinic_now().date()
+        day = appointments_of_clinic(self.clinic).filter(appointment_date=on)
+        if "doctor_id" in query.validated_data:
+            day = day.filter(doctor_id=query.validated_data["doctor_id"])
+        summary = day_summary(day)
+        if "status" in query.validated_data:
+            day = day.filter(status=query.validated_data["status"])
+        rows = day.order_by("appointment_time", "id").values(*DOCTOR_COLUMNS)
+        return Response(
+            {"clinic": self.clinic.name, "date": on, "summary": summary, "appointments": appointment_rows_json(rows)}
+        )
+
+
+class ClinicAppointmentListCreateView(_ClinicDesk, _Appointments, generics.ListCreateAPIView):
+    """GET lists the clinic's appointments (the doctor list's filters); POST books at the desk for a patient, through
+    the same booking service as the patient's own booking (contract 2.5)."""
+
+    serializer_class = DoctorAppointmentSerializer
+    filterset_class = DoctorAppointmentFilter
+    columns = DOCTOR_COLUMNS
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        return appointments_of_clinic(self.clinic)
+
+    @extend_schema(request=DeskBookingSerializer, responses={201: DoctorAppointmentSerializer})
+    def post(self, request, clinic_id):
+        clinic = self.clinic
+        booking = DeskBookingSerializer(data=request.data)
+        booking.is_valid(raise_exception=True)
+        data = booking.validated_data
+        appointment = services.appointment_book(
+            patient=data["patient_id"],
+            doctor=data["doctor"],
+            on=data["appointment_date"],
+            at=data["appointment_time"],
+            appointment_type=data["appointment_type"],
+            mode=data["mode"],
+            notes=data.get("notes", ""),
+            clinic=clinic,
+            booked_by=request.user,
+        )
+        created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
+        return Response(created, status=status.HTTP_201_CREATED)

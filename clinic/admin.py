@@ -3,7 +3,7 @@ from django.contrib import admin
 from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 from . import services
-from .models import Clinic, ClinicMember, ClinicTimeSlot
+from .models import Clinic, ClinicMember, ClinicTimeSlot, PatientLookup
 
 
 class MemberInline(admin.TabularInline):
@@ -76,3 +76,12 @@ class ClinicTimeSlotAdmin(ReadOnlyAdmin):
     list_filter = ["day_of_week", "is_active"]
     search_fields = ["clinic__name"]
     list_select_related = ["clinic"]
+
+
+@admin.register(PatientLookup)
+class PatientLookupAdmin(ReadOnlyAdmin):
+    """Append-only: who looked up which patient, kept for the patient (contract 2.2)."""
+
+    list_display = ["looked_up_at", "patient", "looked_up_by", "ip_address"]
+    search_fields = ["patient__contact", "looked_up_by__contact"]
+    list_select_related = ["patient", "looked_up_by"]

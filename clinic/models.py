@@ -115,3 +115,19 @@ class ClinicTimeSlot(models.Model):
     @property
     def day_name(self) -> str:
         return self.DAY_NAMES[self.day_of_week]
+
+
+class PatientLookup(models.Model):
+    """Append-only: a staff member found a patient by number (contract 2.2), kept where the patient can read it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lookups_of_me")
+    looked_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    looked_up_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-looked_up_at"]
+
+    def __str__(self):
+        return f"{self.looked_up_by_id} looked up {self.patient_id} at {self.looked_up_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,13 @@
 from django.db.models import Count, Q, QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from .models import Clinic, MemberStatus
+from .models import Clinic, ClinicMember, MemberRole, MemberStatus
+
+
+def active_memberships(*roles: str) -> QuerySet[ClinicMember]:
+    """Members in the contract's sense: an active membership at an active clinic (with one of `roles`, if given)."""
+    members = ClinicMember.objects.filter(status=MemberStatus.ACTIVE, clinic__is_active=True)
+    return members.filter(member_role__in=roles) if roles else members
 
 
 def clinics_with_member_count() -> QuerySet[Clinic]:
@@ -21,4 +27,18 @@ def clinic_for_owner(*, user, clinic_id) -> Clinic:
         raise NotFound("Clinic not found.")
     if clinic.owner_id != user.pk:
         raise PermissionDenied("Only this clinic's owner can manage it.")
+    return clinic
+
+
+def clinic_for_desk(*, user, clinic_id) -> Clinic:
+    """An active clinic whose day the caller runs: its owner or one of its receptionists. Unknown -> 404, another
+    clinic's (a public object) -> 403. The one check of every front-desk endpoint."""
+    clinic = Clinic.objects.filter(pk=clinic_id, is_active=True).first()
+    if clinic is None:
+        raise NotFound("Clinic not found.")
+    if (
+        clinic.owner_id != user.pk
+        and not active_memberships(MemberRole.RECEPTIONIST).filter(clinic=clinic, user_id=user.pk).exists()
+    ):
+        raise PermissionDenied("Only this clinic's owner and receptionists can see its appointments.")
     return clinic

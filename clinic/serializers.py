@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from QuickCare.serializers import TimeRangeMixin
 from users.fields import ContactField, PincodeField
+from users.models import User
 from users.serializers import UserBriefSerializer
 
 from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
@@ -117,4 +118,19 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClinicMember
         fields = ["id", "clinic", "clinic_name", "member_role", "status", "department", "joined_at"]
+        read_only_fields = fields
+
+
+class PatientLookupQuerySerializer(serializers.Serializer):
+    contact = ContactField()
+
+
+class PatientCardSerializer(serializers.ModelSerializer):
+    """What clinic staff see of a patient they looked up (contract 2.2)."""
+
+    contact = ContactField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "contact", "gender", "age", "blood_group"]
         read_only_fields = fields

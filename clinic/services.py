@@ -4,14 +4,15 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
 from users.sms import SMSError, get_sms_backend
 from users.throttles import ContactThrottle
 
-from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole, MemberStatus
+from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole, MemberStatus, PatientLookup
+from .selectors import active_memberships
 
 ROLE_FOR_MEMBER = {
     MemberRole.DOCTOR: RoleId.DOCTOR,
@@ -234,3 +235,19 @@ def member_remove(*, member: ClinicMember) -> None:
     member.status, member.left_at = MemberStatus.INACTIVE, timezone.localdate()
     member.save(update_fields=["status", "left_at"])
     sync_role(member.user)
+
+
+STAFF_ROLES = (MemberRole.DOCTOR, MemberRole.LAB_MEMBER, MemberRole.RECEPTIONIST)
+
+
+@transaction.atomic
+def patient_lookup(*, staff: User, contact: str, ip: str | None) -> User:
+    """A clinic's doctor, lab member or receptionist finds the patient in front of them by number (contract 2.2).
+    Only patient accounts are found; every lookup is recorded for the patient."""
+    if not active_memberships(*STAFF_ROLES).filter(user_id=staff.pk).exists():
+        raise PermissionDenied("Only a clinic's doctors, lab members and receptionists can look up patients.")
+    patient = User.objects.filter(contact=contact, is_active=True, roles_id=RoleId.PATIENT).first()
+    if patient is None:
+        raise NotFound("No patient uses this number.")
+    PatientLookup.objects.create(patient=patient, looked_up_by=staff, ip_address=ip)
+    return patient

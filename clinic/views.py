@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
 from QuickCare.mixins import PartialPutMixin
+from QuickCare.net import client_ip
 from users.permissions import HasOwnRecords, IsClinicOwner
+from users.throttles import PatientLookupThrottle
 
 from . import services
 from .filters import MemberFilter, PublicClinicFilter
@@ -24,6 +26,8 @@ from .serializers import (
     MemberCreateSerializer,
     MemberSerializer,
     MembershipSerializer,
+    PatientCardSerializer,
+    PatientLookupQuerySerializer,
     PublicClinicSerializer,
     TimeSlotSerializer,
 )
@@ -204,3 +208,18 @@ class MyMembershipLeaveView(APIView):
         member = get_object_or_404(request.user.clinic_memberships.select_related("clinic"), pk=member_id)
         services.member_remove(member=member)
         return Response(MembershipSerializer(member).data)
+
+
+@extend_schema(parameters=[PatientLookupQuerySerializer], responses={200: PatientCardSerializer})
+class PatientLookupView(APIView):
+    """GET /api/users/patient/lookup/?contact= (a clinic's doctors, lab members and receptionists; contract 2.2)."""
+
+    throttle_classes = [PatientLookupThrottle]
+
+    def get(self, request):
+        query = PatientLookupQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        patient = services.patient_lookup(
+            staff=request.user, contact=query.validated_data["contact"], ip=client_ip(request)
+        )
+        return Response(PatientCardSerializer(patient).data)

@@ -9,6 +9,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, W
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
+from clinic.selectors import active_memberships
 from users.models import User
 from users.validators import contact_as_int
 
@@ -20,9 +21,7 @@ DAY_ORDER = Case(*[When(day=day, then=i) for i, day in enumerate(Weekday.values)
 
 def active_doctor_memberships() -> QuerySet[ClinicMember]:
     """Memberships that make a doctor bookable: active, as a doctor, at an active clinic."""
-    return ClinicMember.objects.filter(
-        status=MemberStatus.ACTIVE, member_role=MemberRole.DOCTOR, clinic__is_active=True
-    )
+    return active_memberships(MemberRole.DOCTOR)
 
 
 def published(queryset: QuerySet, *, prefix: str = "") -> QuerySet:

@@ -26,9 +26,18 @@ class DocumentType(models.TextChoices):
     OTHER = "other"
 
 
+class UploaderRole(models.TextChoices):
+    PATIENT = "patient"
+    DOCTOR = "doctor"
+    LAB_MEMBER = "lab_member"
+
+
 class Document(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="documents")
+    # Who put it in the owner's records: the owner themselves, or a doctor or lab member of a clinic (contract 2.4).
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by_role = models.CharField(max_length=20, choices=UploaderRole.choices, default=UploaderRole.PATIENT)
     file = models.FileField(upload_to=document_path, storage=document_storage, max_length=200)
     title = models.CharField(max_length=200)
     document_type = models.CharField(max_length=20, choices=DocumentType.choices)

@@ -23,7 +23,7 @@ def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
 def documents_visible_to(user: User) -> QuerySet[Document]:
     """Everyone's own documents (whatever their role: contract 2.0); for a doctor also those an active consent opens,
     annotated with that consent as `consent_id_used` (None on their own). Nothing for other roles."""
-    documents = Document.objects.filter(is_deleted=False).select_related("owner")
+    documents = Document.objects.filter(is_deleted=False).select_related("owner", "uploaded_by")
     role = getattr(user, "roles_id", None)
     if role not in PERSON_ROLES:
         return documents.none()
@@ -96,3 +96,15 @@ def consent_history(consent: DocumentConsent) -> list[ConsentEvent]:
         expired.id = None
         events.append(expired)
     return events
+
+
+def documents_for_care(*, doctor_user: User, patient_id) -> QuerySet[Document]:
+    """A patient's documents as the doctor treating them sees them listed (contract 2.3): metadata only, each with
+    `consent_status`, the effective status of this doctor's latest consent on it (None when never asked)."""
+    latest = with_effective_status(
+        DocumentConsent.objects.filter(document_id=OuterRef("pk"), doctor__user_id=doctor_user.pk)
+    ).order_by("-requested_at")
+    return Document.objects.filter(owner_id=patient_id, is_deleted=False).annotate(
+        consent_status=Subquery(latest.values("effective_status")[:1]),
+        consent_id_used=Value(None, output_field=UUIDField()),
+    )

@@ -7,6 +7,7 @@ from appointments.models import Appointment
 from doctors.models import Specialty
 from QuickCare.serializers import DateTimeField, SynonymChoiceField
 from users.models import role_key
+from users.serializers import UserBriefSerializer
 
 from .links import download_link
 from .models import ConsentEvent, ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
@@ -33,6 +34,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     owner = _PersonSerializer(read_only=True)
     patient = _PersonSerializer(source="owner", read_only=True, help_text="The same person as `owner`.")
     created_at = serializers.DateTimeField(source="uploaded_at", read_only=True, help_text="Same as `uploaded_at`.")
+    uploaded_by = _PersonSerializer(read_only=True, help_text="The owner, or the clinic's doctor or lab member.")
 
     class Meta:
         model = Document
@@ -51,6 +53,8 @@ class DocumentSerializer(serializers.ModelSerializer):
             "created_at",
             "owner",
             "patient",
+            "uploaded_by",
+            "uploaded_by_role",
         ]
         read_only_fields = fields
 
@@ -182,3 +186,25 @@ class AccessLogSerializer(serializers.ModelSerializer):
         model = DocumentAccessLog
         fields = ["id", "document", "document_title", "accessed_by", "accessed_at", "ip_address", "action"]
         read_only_fields = fields
+
+
+class PatientDocumentsQuerySerializer(serializers.Serializer):
+    patient_id = serializers.UUIDField()
+
+
+class CareDocumentSerializer(serializers.ModelSerializer):
+    """A document as listed to a doctor treating its owner: no file, no link (contract 2.3)."""
+
+    created_at = serializers.DateTimeField(source="uploaded_at")
+    consent_status = serializers.ChoiceField(choices=ConsentStatus.choices, allow_null=True)
+
+    class Meta:
+        model = Document
+        fields = ["id", "title", "document_type", "uploaded_by_role", "created_at", "consent_status"]
+        read_only_fields = fields
+
+
+class PatientDocumentsSerializer(serializers.Serializer):
+    patient = UserBriefSerializer()
+    total = serializers.IntegerField()
+    documents = CareDocumentSerializer(many=True)

@@ -61,6 +61,7 @@ def document_upload(*, owner: User, file, title: str, document_type: str, descri
     file.name = "upload" + filetypes.EXTENSIONS[content_type]  # the stored name comes from the content, not the client
     return Document.objects.create(
         owner=owner,
+        uploaded_by=owner,
         file=file,
         title=title,
         document_type=document_type,

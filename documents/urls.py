@@ -12,6 +12,7 @@ urlpatterns = [
     path("consent/<uuid:pk>/action/", views.ConsentActionView.as_view(), name="consent-action"),
     path("consent/<uuid:pk>/history/", views.ConsentHistoryView.as_view(), name="consent-history"),
     path("access-log/", views.AccessLogListView.as_view(), name="access-log"),
+    path("patient-docs/", views.PatientDocumentsView.as_view(), name="patient-docs"),
     path("<uuid:pk>/", views.DocumentDetailView.as_view(), name="detail"),
     path("<uuid:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
     path("<uuid:pk>/access-log/", views.DocumentAccessLogListView.as_view(), name="document-access-log"),

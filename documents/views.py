@@ -8,13 +8,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from appointments.selectors import has_care_relationship
 from QuickCare.net import client_ip
+from users.models import User
 from users.permissions import HasOwnRecords, IsDoctor
 from users.throttles import UploadThrottle
 
@@ -28,6 +31,7 @@ from .selectors import (
     consents_of_doctor,
     consents_of_party,
     consents_shown,
+    documents_for_care,
     documents_visible_to,
 )
 from .serializers import (
@@ -38,6 +42,8 @@ from .serializers import (
     ConsentSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    PatientDocumentsQuerySerializer,
+    PatientDocumentsSerializer,
 )
 
 
@@ -220,3 +226,24 @@ class DocumentAccessLogListView(AccessLogListView):
             return DocumentAccessLog.objects.none()
         document = get_object_or_404(self.request.user.documents.all(), pk=self.kwargs["pk"])
         return super().get_queryset().filter(document=document)
+
+
+@extend_schema(parameters=[PatientDocumentsQuerySerializer], responses={200: PatientDocumentsSerializer})
+class PatientDocumentsView(APIView):
+    """GET /api/documents/patient-docs/?patient_id= (a doctor treating the patient; contract 2.3): what the patient
+    keeps, as metadata with this doctor's consent status, never a file or a link. Each document shown is logged for
+    the patient as a `list` access, as in any list of someone else's documents."""
+
+    permission_classes = [IsDoctor]
+
+    def get(self, request):
+        query = PatientDocumentsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        patient_id = query.validated_data["patient_id"]
+        patient = User.objects.filter(pk=patient_id, is_active=True).first()
+        if patient is None or not has_care_relationship(staff=request.user, patient_id=patient_id):
+            raise NotFound("Patient not found.")
+        documents = list(documents_for_care(doctor_user=request.user, patient_id=patient_id))
+        services.documents_listed(user=request.user, documents=documents, ip=client_ip(request))
+        body = {"patient": patient, "total": len(documents), "documents": documents}
+        return Response(PatientDocumentsSerializer(body).data)

@@ -3,7 +3,7 @@
 
 def assert_refused(response, status: int, body) -> None:
     assert response.status_code == status, (response.status_code, response.content[:500])
-    assert response.json() == body
+    assert response.json() == body, response.json()
 
 
 def assert_throttled(response) -> None:

@@ -94,3 +94,15 @@ class UploadThrottle(RateThrottle):
         if request.method != "POST" or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class PatientLookupThrottle(RateThrottle):
+    """Patient lookups per staff member (THROTTLE_PATIENT_LOOKUP): finding the person in front of you, not a
+    directory to page through."""
+
+    scope = "patient_lookup_user"
+
+    def get_cache_key(self, request, view):
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
