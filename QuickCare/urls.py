@@ -6,6 +6,7 @@ from rest_framework.authentication import SessionAuthentication
 
 from appointments.views import FreeSlotsView
 from clinic.views import PatientLookupView
+from documents.views import PrescriptionListCreateView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
 from QuickCare.exceptions import not_found
 from QuickCare.views import DocsAccess, HealthView
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/doctors/", include("doctors.urls")),
     path("api/appointments/", include("appointments.urls")),
     path("api/documents/", include("documents.urls")),
+    path("api/prescriptions/", PrescriptionListCreateView.as_view(), name="prescriptions"),
     # Last: every other path under /api/ is a JSON 404, in debug mode too (Django's debug 404 page is HTML). Only
     # paths with the trailing slash, so that APPEND_SLASH still redirects /api/users/login to /api/users/login/.
     # Exempt from CSRF: a DELETE to an unknown path must be this 404, not Django's HTML CSRF page.

@@ -17,6 +17,9 @@ class DocumentAdmin(admin.ModelAdmin):
     exclude = ["file"]
     readonly_fields = [
         "owner",
+        "uploaded_by",
+        "uploaded_by_role",
+        "clinic",
         "original_filename",
         "content_type",
         "size",

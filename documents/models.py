@@ -38,6 +38,8 @@ class Document(models.Model):
     # Who put it in the owner's records: the owner themselves, or a doctor or lab member of a clinic (contract 2.4).
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_by_role = models.CharField(max_length=20, choices=UploaderRole.choices, default=UploaderRole.PATIENT)
+    # The clinic a staff upload came through: the uploader opens it only while a doctor or lab member there.
+    clinic = models.ForeignKey("clinic.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to=document_path, storage=document_storage, max_length=200)
     title = models.CharField(max_length=200)
     document_type = models.CharField(max_length=20, choices=DocumentType.choices)

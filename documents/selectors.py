@@ -1,6 +1,8 @@
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, UUIDField, Value, When
 from django.utils import timezone
 
+from clinic.models import MemberRole
+from clinic.selectors import active_memberships
 from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
 from users.permissions import PERSON_ROLES
@@ -21,20 +23,28 @@ def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
 
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
-    """Everyone's own documents (whatever their role: contract 2.0); for a doctor also those an active consent opens,
-    annotated with that consent as `consent_id_used` (None on their own). Nothing for other roles."""
+    """The one access rule. Everyone's own documents (whatever their role: contract 2.0); for a doctor or lab member
+    also what they put into a patient's records (contract 2.4) while still a doctor or lab member of the clinic it
+    came through; for a doctor also what an active consent opens, annotated with that consent as `consent_id_used`
+    (None otherwise). Nothing for other roles."""
     documents = Document.objects.filter(is_deleted=False).select_related("owner", "uploaded_by")
     role = getattr(user, "roles_id", None)
     if role not in PERSON_ROLES:
         return documents.none()
+    visible = Q(owner=user)
+    if role in (RoleId.DOCTOR, RoleId.LAB_MEMBER):
+        still_there = active_memberships(MemberRole.DOCTOR, MemberRole.LAB_MEMBER).filter(
+            user_id=user.pk, clinic_id=OuterRef("clinic_id")
+        )
+        visible |= Q(uploaded_by=user) & Exists(still_there)
     if role != RoleId.DOCTOR:
-        return documents.filter(owner=user).annotate(consent_id_used=Value(None, output_field=UUIDField()))
+        return documents.filter(visible).annotate(consent_id_used=Value(None, output_field=UUIDField()))
     consent = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk).order_by("-expires_at")
     return documents.annotate(
         consent_id_used=Case(
-            When(owner=user, then=Value(None)), default=Subquery(consent.values("pk")[:1]), output_field=UUIDField()
+            When(visible, then=Value(None)), default=Subquery(consent.values("pk")[:1]), output_field=UUIDField()
         )
-    ).filter(Q(owner=user) | Q(consent_id_used__isnull=False))
+    ).filter(visible | Q(consent_id_used__isnull=False))
 
 
 def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[DocumentConsent]:

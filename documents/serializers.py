@@ -6,7 +6,7 @@ from rest_framework import serializers
 from appointments.models import Appointment
 from doctors.models import Specialty
 from QuickCare.serializers import DateTimeField, SynonymChoiceField
-from users.models import role_key
+from users.models import User, role_key
 from users.serializers import UserBriefSerializer
 
 from .links import download_link
@@ -72,22 +72,37 @@ class DocumentUploadSerializer(serializers.Serializer):
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     appointment = serializers.PrimaryKeyRelatedField(
-        queryset=Appointment.objects.none(),
+        queryset=Appointment.objects.all(),
         required=False,
         allow_null=True,
-        help_text="One of your own appointments.",
+        help_text="One of the appointments of the document's owner.",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")  # absent while the OpenAPI schema is generated
-        if request is not None:
-            self.fields["appointment"].queryset = Appointment.objects.filter(patient_id=request.user.pk)
+    patient_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        help_text="A doctor or lab member adding to the records of a patient they treat (contract 2.4).",
+    )
 
     def validate(self, attrs):
         if not attrs.get("title"):  # some forms send none (contract row 1.10)
             attrs["title"] = (PurePath(attrs["file"].name or "").stem or "Document")[:200]
+        owner = attrs.get("patient_id") or self.context["request"].user
+        appointment = attrs.get("appointment")
+        if appointment is not None and appointment.patient_id != owner.pk:
+            raise serializers.ValidationError({"appointment": ["Not one of the appointments of the document's owner."]})
         return attrs
+
+
+class PrescriptionUploadSerializer(DocumentUploadSerializer):
+    """`POST /api/prescriptions/`: a doctor's upload with the type fixed (contract 2.4)."""
+
+    document_type = None
+    patient_id = None
+    patient = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+    def validate(self, attrs):
+        attrs["patient_id"], attrs["document_type"] = attrs.pop("patient"), DocumentType.PRESCRIPTION
+        return super().validate(attrs)
 
 
 class ConsentRequestSerializer(serializers.Serializer):

@@ -8,9 +8,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from appointments.selectors import care_appointments
 from doctors.selectors import active_doctor_memberships, doctor_profile_of
 from QuickCare.exceptions import Conflict, PayloadTooLarge
-from users.models import User, role_key
+from users.models import RoleId, User, role_key
 
 from . import filetypes
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     Document,
     DocumentAccessLog,
     DocumentConsent,
+    UploaderRole,
 )
 from .selectors import documents_visible_to
 
@@ -44,7 +46,19 @@ def _check_quota(*, owner: User, size: int) -> None:
 
 
 @transaction.atomic
-def document_upload(*, owner: User, file, title: str, document_type: str, description: str = "", appointment=None):
+def document_upload(
+    *,
+    owner: User,
+    file,
+    title: str,
+    document_type: str,
+    description: str = "",
+    appointment=None,
+    uploaded_by: User | None = None,
+    uploaded_by_role: str = UploaderRole.PATIENT,
+    clinic_id=None,
+):
+    """Into `owner`'s records: their own upload, or a clinic's doctor or lab member's (document_upload_for_patient)."""
     if file.size == 0:
         raise ValidationError({"file": ["The file is empty."]})
     limit = settings.DOCUMENT_MAX_UPLOAD_BYTES
@@ -61,7 +75,9 @@ def document_upload(*, owner: User, file, title: str, document_type: str, descri
     file.name = "upload" + filetypes.EXTENSIONS[content_type]  # the stored name comes from the content, not the client
     return Document.objects.create(
         owner=owner,
-        uploaded_by=owner,
+        uploaded_by=uploaded_by or owner,
+        uploaded_by_role=uploaded_by_role,
+        clinic_id=clinic_id,
         file=file,
         title=title,
         document_type=document_type,
@@ -72,6 +88,21 @@ def document_upload(*, owner: User, file, title: str, document_type: str, descri
         size=file.size,
         sha256=digest.hexdigest(),
     )
+
+
+UPLOADER_ROLES = {RoleId.DOCTOR: UploaderRole.DOCTOR, RoleId.LAB_MEMBER: UploaderRole.LAB_MEMBER}
+
+
+@transaction.atomic
+def document_upload_for_patient(*, staff: User, patient: User, **upload) -> Document:
+    """A doctor or lab member puts a report or prescription into the records of a patient they treat (contract
+    2.4): the care relationship decides, through the clinic of the patient's latest appointment with them there."""
+    role = UPLOADER_ROLES.get(staff.roles_id)
+    care = care_appointments(staff=staff, patient_id=patient.pk).order_by("-appointment_date", "-appointment_time")
+    clinic_id = care.values_list("clinic_id", flat=True).first() if role else None
+    if clinic_id is None or patient.pk == staff.pk:
+        raise PermissionDenied("You can add documents only to the records of patients you treat at your clinic.")
+    return document_upload(owner=patient, uploaded_by=staff, uploaded_by_role=role, clinic_id=clinic_id, **upload)
 
 
 def document_for(*, user: User, document_id) -> Document:

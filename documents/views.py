@@ -17,14 +17,14 @@ from rest_framework.views import APIView
 
 from appointments.selectors import has_care_relationship
 from QuickCare.net import client_ip
-from users.models import User
+from users.models import RoleId, User
 from users.permissions import HasOwnRecords, IsDoctor
 from users.throttles import UploadThrottle
 
 from . import filetypes, services
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
-from .models import AccessAction, ConsentEvent, DocumentAccessLog, DocumentConsent
+from .models import AccessAction, ConsentEvent, Document, DocumentAccessLog, DocumentConsent, DocumentType
 from .selectors import (
     consent_history,
     consents_for_patient,
@@ -44,6 +44,7 @@ from .serializers import (
     DocumentUploadSerializer,
     PatientDocumentsQuerySerializer,
     PatientDocumentsSerializer,
+    PrescriptionUploadSerializer,
 )
 
 
@@ -66,12 +67,41 @@ class DocumentListCreateView(generics.ListAPIView):
         services.documents_listed(user=request.user, documents=page, ip=client_ip(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    upload_serializer = DocumentUploadSerializer
+
     @extend_schema(request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer})
     def post(self, request):
-        upload = DocumentUploadSerializer(data=request.data, context={"request": request})
+        upload = self.upload_serializer(data=request.data, context={"request": request})
         upload.is_valid(raise_exception=True)
-        document = services.document_upload(owner=request.user, **upload.validated_data)
+        fields = upload.validated_data
+        patient = fields.pop("patient_id", None)
+        if patient is None:
+            document = services.document_upload(owner=request.user, **fields)
+        else:
+            document = services.document_upload_for_patient(staff=request.user, patient=patient, **fields)
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class PrescriptionListCreateView(DocumentListCreateView):
+    """`/api/prescriptions/` (contract 2.4): a doctor uploads a prescription into a patient's records (the same
+    upload, type fixed); the list is a patient's own prescriptions, or for a doctor those they uploaded."""
+
+    upload_serializer = PrescriptionUploadSerializer
+
+    def get_permissions(self):
+        return [IsDoctor()] if self.request.method == "POST" else super().get_permissions()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        mine = documents_visible_to(self.request.user).filter(document_type=DocumentType.PRESCRIPTION)
+        if self.request.user.roles_id == RoleId.DOCTOR:
+            return mine.filter(uploaded_by=self.request.user).exclude(owner=self.request.user)
+        return mine.filter(owner=self.request.user)
+
+    @extend_schema(request={"multipart/form-data": PrescriptionUploadSerializer}, responses={201: DocumentSerializer})
+    def post(self, request):
+        return super().post(request)
 
 
 class DocumentDetailView(generics.RetrieveDestroyAPIView):
