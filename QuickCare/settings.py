@@ -180,7 +180,7 @@ CSRF_TRUSTED_ORIGINS = config("CSRF_TRUSTED_ORIGINS", default="", cast=Csv())
 
 # --- API ------------------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON everywhere, as the spec writes every body; only the document upload takes multipart (documents/views.py).
@@ -202,6 +202,8 @@ REST_FRAMEWORK = {
         # Document uploads per user.
         "upload_user": config("THROTTLE_UPLOAD_PER_USER", default="30/hour"),
         "patient_lookup_user": config("THROTTLE_PATIENT_LOOKUP", default="60/hour"),
+        # New temporary passwords per member per day (contract 2.1).
+        "invite_resend_member": "3/day",
         # People an owner may add to their clinics per day (contract 2.0), across all their clinics.
         "member_add_owner": f"{config('MEMBER_ADDS_PER_DAY', default=50, cast=int)}/day",
     },
@@ -285,6 +287,8 @@ DOCUMENT_QUOTA_BYTES = config("DOCUMENT_QUOTA_MB", default=500, cast=int) * 1024
 # A patient and a clinic's staff have a care relationship while the patient has an upcoming appointment there, or had
 # one in the last this many days (contract section 2; appointments.selectors.care_appointments).
 CARE_RELATIONSHIP_DAYS = config("CARE_RELATIONSHIP_DAYS", default=180, cast=int)
+# How long the temporary password of staff added without an account works (contract 2.1).
+STAFF_TEMP_PASSWORD_HOURS = config("STAFF_TEMP_PASSWORD_HOURS", default=72, cast=int)
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from rest_framework.authentication import SessionAuthentication
 
 from appointments.views import FreeSlotsView
 from clinic.views import PatientLookupView
+from doctors.views import MemberOnboardingCompleteView
 from documents.views import PrescriptionListCreateView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
 from QuickCare.exceptions import not_found
@@ -22,6 +23,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema", **DOCS_ACCESS), name="docs"),
     # Finding a patient is a clinic's staff's read (clinic.services.patient_lookup), under the users' path.
     path("api/users/patient/lookup/", PatientLookupView.as_view(), name="patient-lookup"),
+    # Member onboarding fills a doctor's profile too, so the doctors app serves it (doctors.services).
+    path(
+        "api/users/onboarding/member/complete/",
+        MemberOnboardingCompleteView.as_view(),
+        name="member-onboarding-complete",
+    ),
     path("api/users/", include("users.urls")),
     path("api/clinics/", include("clinic.urls")),
     # Free slots read appointments, so the appointments app serves them under the doctors' path.

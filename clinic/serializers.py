@@ -106,10 +106,29 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class MemberCreateSerializer(serializers.Serializer):
     contact = ContactField()
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Required when the number has no account yet."
+    )
     member_role = serializers.ChoiceField(choices=MemberRole.choices)
     department = serializers.CharField(max_length=100, required=False, allow_blank=True)
     joined_at = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MemberCreatedSerializer(MemberSerializer):
+    """The spec's member object, and when the person had no account: `account_created` and `_info` (contract 2.1)."""
+
+    account_created = serializers.BooleanField()
+    _info = serializers.CharField(required=False, help_text="Who was told what (never the temporary password).")
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "account_created", "_info"]
+        read_only_fields = fields
+
+
+class InviteResentSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    _info = serializers.CharField()
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 import logging
 
 from django.apps import apps
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -8,6 +9,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
+from users.services import member_onboarding_pending, temporary_password_issue
 from users.sms import SMSError, get_sms_backend
 from users.throttles import ContactThrottle
 
@@ -170,16 +172,31 @@ def _tell_added_person(*, member: ClinicMember) -> None:
     transaction.on_commit(send)
 
 
+def _account_for_new_staff(*, contact: str, name: str, member_role: str) -> User:
+    """Staff without an account yet (contract 2.1): the account, with the member's role and no usable password."""
+    if not name:
+        raise ValidationError(
+            {"name": ["No QuickCare account uses this number: give the person's name to create one."]}
+        )
+    if User.objects.filter(contact=contact).exists():  # a deactivated account keeps its number
+        raise ValidationError({"contact": ["This number belongs to a deactivated account; ask QuickCare support."]})
+    return User.objects.create_user(contact=contact, name=name, password=None, roles_id=ROLE_FOR_MEMBER[member_role])
+
+
 @transaction.atomic
-def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User, **details) -> ClinicMember:
+def member_add(
+    *, clinic: Clinic, contact: str, member_role: str, added_by: User, name: str = "", **details
+) -> ClinicMember:
+    """Add a person by number. Someone with no account gets one, and a temporary password in
+    `member.invite_password` (never stored as text) that the caller sends once the add has committed
+    (staff_invite_send)."""
     adds = ContactThrottle("member_add_owner")
     adds.check(added_by.pk)
     user = User.objects.filter(contact=contact, is_active=True).first()
+    invite_password = None
     if user is None:
-        # A field error (400), not a 404: the clinic was found; the number is what is wrong.
-        raise ValidationError(
-            {"contact": [f"No QuickCare account uses {contact}. Ask them to register in the app first, then add them."]}
-        )
+        user = _account_for_new_staff(contact=contact, name=name, member_role=member_role)
+        invite_password = temporary_password_issue(user=user)
     if user.pk == clinic.owner_id:
         raise ValidationError("You own this clinic; you cannot add yourself as a member.")
     if user.roles_id not in ROLES_FOLLOWING_MEMBERSHIP:
@@ -204,8 +221,43 @@ def member_add(*, clinic: Clinic, contact: str, member_role: str, added_by: User
         raise Conflict("This person is already an active member of this clinic.") from None
     _after_membership_change(member)
     adds.record(added_by.pk)
-    _tell_added_person(member=member)
+    member.invite_password = invite_password
+    if invite_password is None:
+        _tell_added_person(member=member)
     return member
+
+
+def staff_invite_send(*, member: ClinicMember, password: str) -> str:
+    """Send a new member their temporary password, after the add (or the resend) has committed; the answer's
+    `_info`, which says who was told what, never the password itself. A failed send leaves the member added."""
+    hours = settings.STAFF_TEMP_PASSWORD_HOURS
+    role = MemberRole(member.member_role).label.lower()
+    message = (
+        f"{member.clinic.name} added you on QuickCare as {role}. Log in with your number and the temporary password "
+        f"{password} within {hours} hours, then choose your own password."
+    )
+    who = f"{member.user.name} ({member.user.contact})"
+    try:
+        get_sms_backend().send(contact=member.user.contact, message=message)
+    except SMSError:
+        logger.warning("Could not send the temporary password of member %s", member.pk)
+        return f"The SMS to {who} could not be sent. Send a new temporary password with resend-invite."
+    return f"Sent {who} an SMS with a temporary password, valid {hours} hours and usable once."
+
+
+INVITE_RESENDS = "invite_resend_member"
+
+
+def staff_invite_resend(*, member: ClinicMember) -> str:
+    """A new temporary password for a member who has not set up their account (the old one is void): at most 3 a day
+    per member (429), 409 once the person has finished onboarding. Returns the `_info` of staff_invite_send."""
+    if not member_onboarding_pending(member.user):
+        raise Conflict("This person has already set up their account.")
+    resends = ContactThrottle(INVITE_RESENDS)
+    resends.check(member.pk)
+    password = temporary_password_issue(user=member.user)
+    resends.record(member.pk)
+    return staff_invite_send(member=member, password=password)
 
 
 @transaction.atomic

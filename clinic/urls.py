@@ -14,6 +14,11 @@ urlpatterns = [
     path("<uuid:pk>/", views.ClinicDetailView.as_view(), name="detail"),
     path("<uuid:clinic_id>/members/", views.MemberListCreateView.as_view(), name="member-list"),
     path("<uuid:clinic_id>/members/<uuid:member_id>/", views.MemberDetailView.as_view(), name="member-detail"),
+    path(
+        "<uuid:clinic_id>/members/<uuid:member_id>/resend-invite/",
+        views.MemberInviteResendView.as_view(),
+        name="member-resend-invite",
+    ),
     path("<uuid:clinic_id>/slots/", views.TimeSlotListCreateView.as_view(), name="slot-list"),
     path("<uuid:clinic_id>/slots/<uuid:slot_id>/", views.TimeSlotDetailView.as_view(), name="slot-detail"),
 ]

@@ -23,6 +23,8 @@ from .serializers import (
     ClinicOnboardingResponseSerializer,
     ClinicOnboardingSerializer,
     ClinicSerializer,
+    InviteResentSerializer,
+    MemberCreatedSerializer,
     MemberCreateSerializer,
     MemberSerializer,
     MembershipSerializer,
@@ -133,12 +135,26 @@ class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
             return ClinicMember.objects.none()
         return self.clinic.members.select_related("user")
 
-    @extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer})
+    @extend_schema(request=MemberCreateSerializer, responses={201: MemberCreatedSerializer})
     def post(self, request, clinic_id):
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = services.member_add(clinic=self.clinic, added_by=request.user, **serializer.validated_data)
-        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        body = MemberSerializer(member).data
+        if member.invite_password is not None:  # the add has committed: now the SMS (contract 2.1)
+            info = services.staff_invite_send(member=member, password=member.invite_password)
+            body = {**body, "account_created": True, "_info": info}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=None, responses={200: InviteResentSerializer})
+class MemberInviteResendView(_OwnedClinicMixin, APIView):
+    """POST /api/clinics/<id>/members/<mid>/resend-invite/ (owner; contract 2.1)."""
+
+    def post(self, request, clinic_id, member_id):
+        member = get_object_or_404(self.clinic.members.select_related("user", "clinic"), pk=member_id)
+        info = services.staff_invite_resend(member=member)
+        return Response({"message": "A new temporary password was issued; the old one no longer works.", "_info": info})
 
 
 class MemberDetailView(_OwnedClinicMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):

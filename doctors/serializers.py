@@ -3,9 +3,10 @@ from rest_framework import serializers
 
 from clinic.models import Clinic
 from QuickCare.serializers import DecimalField, TimeRangeMixin
+from users import serializers as users_serializers
 from users.serializers import UserBriefSerializer
 
-from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Weekday
+from .models import DoctorAvailability, DoctorLeave, DoctorProfile, Specialty, Weekday
 from .selectors import clinics_of
 
 
@@ -122,3 +123,12 @@ class LeaveSerializer(serializers.ModelSerializer):
         if attrs["end_date"] < attrs["start_date"]:
             raise serializers.ValidationError({"end_date": ["The leave cannot end before it starts."]})
         return attrs
+
+
+class MemberOnboardingSerializer(users_serializers.MemberOnboardingSerializer):
+    """The account's fields, and a doctor's own profile fields (ignored for other roles)."""
+
+    specialty = serializers.ChoiceField(choices=Specialty.choices, required=False)
+    qualification = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    experience_years = serializers.IntegerField(min_value=0, max_value=80, required=False)
+    registration_number = serializers.CharField(max_length=100, required=False, allow_blank=True)

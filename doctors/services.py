@@ -3,9 +3,11 @@ from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from QuickCare.exceptions import Conflict
+from users.models import User
+from users.services import member_account_complete
 
 from .models import DoctorAvailability, DoctorLeave, DoctorProfile
-from .selectors import active_doctor_memberships
+from .selectors import active_doctor_memberships, doctor_profile_of
 
 
 def _require_membership(*, doctor: DoctorProfile, clinic) -> None:
@@ -87,3 +89,18 @@ def doctor_profile_update(*, profile: DoctorProfile, **fields) -> DoctorProfile:
         profile.listed_at = timezone.now()
     profile.save()
     return profile
+
+
+DOCTOR_ONBOARDING_FIELDS = ("specialty", "qualification", "experience_years", "registration_number")
+
+
+@transaction.atomic
+def member_onboarding_complete(*, user: User, data: dict) -> User:
+    """Staff added without an account finish it (contract 2.1): the account's part (users.services), and for a
+    doctor their own profile, which is also what lists them in the directory (doctor_profile_update)."""
+    doctor_fields = {field: data.pop(field) for field in DOCTOR_ONBOARDING_FIELDS if field in data}
+    user = member_account_complete(user=user, data=data)
+    profile = doctor_profile_of(user)
+    if doctor_fields and profile is not None:
+        doctor_profile_update(profile=profile, **doctor_fields)
+    return user

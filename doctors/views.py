@@ -8,11 +8,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
 from QuickCare.lists import RowsMixin
 from QuickCare.mixins import PartialPutMixin
 from users.permissions import IsDoctor
+from users.serializers import SignedInSerializer
+from users.services import tokens_for
 
 from . import services
 from .filters import MAX_FEE, DoctorFilter
@@ -32,6 +35,7 @@ from .serializers import (
     DoctorDetailSerializer,
     DoctorListSerializer,
     LeaveSerializer,
+    MemberOnboardingSerializer,
     MyDoctorProfileSerializer,
 )
 
@@ -158,3 +162,23 @@ class MyLeaveDetailView(generics.RetrieveDestroyAPIView):
 
     def get_queryset(self):
         return my_doctor_profile(self.request.user).leaves.all()
+
+
+@extend_schema(request=MemberOnboardingSerializer, responses={200: SignedInSerializer})
+class MemberOnboardingCompleteView(APIView):
+    """PATCH (or PUT) /api/users/onboarding/member/complete/ (contract 2.1): staff added without an account choose
+    their own password and fill their profile; fresh tokens, every earlier one ends. Served here because a doctor's
+    profile is part of it."""
+
+    onboarding_methods = ("PATCH", "PUT")  # open to an onboarding login (users.authentication)
+
+    def patch(self, request):
+        body = MemberOnboardingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = services.member_onboarding_complete(user=request.user, data=dict(body.validated_data))
+        return Response(
+            SignedInSerializer({"message": "Your account is ready.", **tokens_for(user), "user": user}).data
+        )
+
+    def put(self, request):
+        return self.patch(request)

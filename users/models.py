@@ -224,3 +224,18 @@ class PasswordReset(OTPChallenge):
 
     def __str__(self):
         return f"Password reset for {self.user_id}"
+
+
+class TemporaryPassword(models.Model):
+    """A clinic's invitation to someone who had no account (contract 2.1): a random password stored only as its hash,
+    valid until `expires_at`, usable once. The row lives until the person sets their own password
+    (users.services.member_account_complete); a resend replaces it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="temporary_password")
+    password = models.CharField(max_length=128)  # a Django password hash, like User.password
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"temporary password of {self.user_id}"

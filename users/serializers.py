@@ -82,6 +82,10 @@ class LoginResponseSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
     user = UserSummarySerializer()
+    onboarding_required = serializers.BooleanField(
+        required=False, help_text="Only after a temporary password: these tokens open only the onboarding step."
+    )
+    onboarding_url = serializers.CharField(required=False)
 
 
 class RegistrationStartSerializer(serializers.Serializer):
@@ -137,17 +141,32 @@ class MedicalProfileSerializer(BlankMeansNoValue, serializers.ModelSerializer):
         return value or ""
 
 
-class PatientOnboardingSerializer(BlankMeansNoValue, serializers.Serializer):
-    gender = GenderField()
-    age = serializers.IntegerField(min_value=0, max_value=130)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
+class HomeAddressSerializer(serializers.Serializer):
+    """The home address of an onboarding step (patient step 3, member onboarding): all optional, but an address has
+    at least its area and town."""
+
     address_area = serializers.CharField(max_length=200, required=False, allow_blank=True)
     house_no = serializers.CharField(max_length=50, required=False, allow_blank=True)
     town = serializers.CharField(max_length=100, required=False, allow_blank=True)
     state = serializers.CharField(max_length=100, required=False, allow_blank=True)
     pincode = PincodeField()
     landmark = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        given = [f for f in ("address_area", "house_no", "town", "state", "pincode", "landmark") if attrs.get(f)]
+        if given:
+            missing = {f: ["Required when an address is given."] for f in ("address_area", "town") if not attrs.get(f)}
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs
+
+
+class PatientOnboardingSerializer(BlankMeansNoValue, HomeAddressSerializer):
+    gender = GenderField()
+    age = serializers.IntegerField(min_value=0, max_value=130)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    blood_group = serializers.ChoiceField(choices=BloodGroup.choices, required=False, allow_blank=True)
     allergies = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     chronic_conditions = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
     current_medications = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
@@ -163,13 +182,15 @@ class PatientOnboardingSerializer(BlankMeansNoValue, serializers.Serializer):
     def validate_emergency_contact_number(self, value):
         return value or ""
 
-    def validate(self, attrs):
-        given = [f for f in ("address_area", "house_no", "town", "state", "pincode", "landmark") if attrs.get(f)]
-        if given:
-            missing = {f: ["Required when an address is given."] for f in ("address_area", "town") if not attrs.get(f)}
-            if missing:
-                raise serializers.ValidationError(missing)
-        return attrs
+
+class MemberOnboardingSerializer(BlankMeansNoValue, HomeAddressSerializer):
+    """`PATCH /api/users/onboarding/member/complete/` (contract 2.1): the person's own password and profile."""
+
+    password = serializers.CharField(write_only=True, max_length=128, help_text="Required: your own password.")
+    name = serializers.CharField(max_length=100, required=False)
+    gender = GenderField(required=False)
+    age = serializers.IntegerField(min_value=0, max_value=130, required=False, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
 
 
 class OnboardingUserSerializer(serializers.ModelSerializer):

@@ -1,11 +1,12 @@
 import math
+import secrets
 import time
 from datetime import timedelta
 
 import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from .models import (
     PatientMedicalProfile,
     PendingRegistration,
     RoleId,
+    TemporaryPassword,
     User,
     UserAddress,
 )
@@ -36,11 +38,14 @@ ALREADY_REGISTERED = "This contact number is already registered. Please log in i
 NO_RESET_WAITING = "No password reset is waiting for this number. Please start again at step 1."
 
 
-def tokens_for(user: User) -> dict:
+def tokens_for(user: User, *, onboarding: bool = False) -> dict:
     """A fresh login: refresh and access tokens, both stamped with the login time (`auth_time`), which
-    password change reads to decide whether the current password must be typed again."""
+    password change reads to decide whether the current password must be typed again. `onboarding` tokens (a login
+    with a temporary password) open only what finishing the account needs (users.authentication)."""
     refresh = RefreshToken.for_user(user)  # recorded as an outstanding token, so it can be revoked
     refresh["auth_time"] = int(time.time())
+    if onboarding:
+        refresh["onboarding"] = True  # copied into every access token made from it
     refresh["family"] = refresh["jti"]  # every token rotated from this login carries it (reuse detection)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -85,8 +90,85 @@ def login_authenticate(*, request, contact: str, password: str) -> User:
     failures.check(contact)
     user = authenticate(request, contact=contact, password=password)
     if user is None:
+        user = _temporary_password_login(contact=contact, password=password)
+    if user is None:
         failures.record(contact)
         raise AuthenticationFailed("Invalid contact number or password.")
+    return user
+
+
+# --- Temporary passwords (staff added without an account, contract 2.1) -----------------------------------------------
+
+# No look-alikes (0/O, 1/l/I): the person types it from an SMS.
+TEMPORARY_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+TEMPORARY_PASSWORD_LENGTH = 12
+ASK_THE_CLINIC = "Ask your clinic to send you a new one."
+
+
+def temporary_password_issue(*, user: User) -> str:
+    """A new temporary password for `user` (any earlier one is void). Only its hash is stored; the caller sends the
+    returned text by SMS and keeps it nowhere."""
+    text = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(TEMPORARY_PASSWORD_LENGTH))
+    now = timezone.now()
+    TemporaryPassword.objects.update_or_create(
+        user=user,
+        defaults={
+            "password": make_password(text),
+            "issued_at": now,
+            "expires_at": now + timedelta(hours=settings.STAFF_TEMP_PASSWORD_HOURS),
+            "used_at": None,
+        },
+    )
+    return text
+
+
+@transaction.atomic
+def _temporary_password_login(*, contact: str, password: str) -> User | None:
+    """The person of `contact`, when `password` is their temporary password and still usable (then used up); a 401
+    saying to ask the clinic when it is right but expired or used; None when it is not theirs at all."""
+    pending = (
+        TemporaryPassword.objects.select_for_update()
+        .select_related("user")
+        .filter(user__contact=contact, user__is_active=True)
+        .first()
+    )
+    if pending is None or not check_password(password, pending.password):
+        return None
+    if pending.used_at is not None:
+        raise AuthenticationFailed(f"This temporary password has already been used. {ASK_THE_CLINIC}")
+    if pending.expires_at <= timezone.now():
+        raise AuthenticationFailed(f"This temporary password has expired. {ASK_THE_CLINIC}")
+    pending.used_at = timezone.now()
+    pending.save(update_fields=["used_at"])
+    pending.user.onboarding_login = True  # read by the login view: the answer's tokens are onboarding tokens
+    return pending.user
+
+
+def member_onboarding_pending(user: User) -> bool:
+    """Whether the account was created by a clinic and its person has not set their own password yet."""
+    return TemporaryPassword.objects.filter(user=user).exists()
+
+
+@transaction.atomic
+def member_account_complete(*, user: User, data: dict) -> User:
+    """`PATCH /api/users/onboarding/member/complete/`, the account's part: the person's own password (registration's
+    rules), profile and home address; the temporary password is gone and every earlier token ends. 409 when done."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    pending = TemporaryPassword.objects.filter(user=user).first()
+    if pending is None:
+        raise Conflict("Your account is already set up. Use /api/users/me/ to update your profile.")
+    password_validate(password=data["password"], user=user, field="password")
+    user.set_password(data["password"])
+    for field in ("name", "gender", "age", "email"):
+        if field in data:
+            setattr(user, field, data[field])
+    user.is_partial_onboarding, user.is_complete_onboarding = False, True
+    user.save()
+    address = {model_field: data[field] for field, model_field in ADDRESS_FIELDS.items() if data.get(field)}
+    if address:
+        address_save(address=UserAddress(user=user, address_type="home", is_current=True, **address))
+    pending.delete()
+    tokens_revoke_all(user=user)
     return user
 
 

@@ -38,6 +38,8 @@ from .serializers import (
 from .throttles import CheckIPThrottle, OTPSendIPThrottle, OTPVerifyIPThrottle
 from .validators import CONTACT_PATTERN, contact_as_int
 
+MEMBER_ONBOARDING_URL = "/api/users/onboarding/member/complete/"
+
 
 @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer, 401: MessageSerializer})
 class LoginView(APIView):
@@ -48,7 +50,11 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.login_authenticate(request=request, **serializer.validated_data)
-        return Response({**services.tokens_for(user), "user": UserSummarySerializer(user).data})
+        onboarding = getattr(user, "onboarding_login", False)  # a temporary password (contract 2.1)
+        body = {**services.tokens_for(user, onboarding=onboarding), "user": UserSummarySerializer(user).data}
+        if onboarding:
+            body.update(onboarding_required=True, onboarding_url=MEMBER_ONBOARDING_URL)
+        return Response(body)
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'  # keeps a failed login a 401 (DRF turns it into 403 without a challenge)
@@ -176,6 +182,7 @@ class PatientStep3View(APIView):
 
 class MeView(PartialPutMixin, generics.RetrieveUpdateAPIView):
     serializer_class = MeSerializer
+    onboarding_methods = ("GET",)  # open to an onboarding login (users.authentication)
 
     def get_object(self):
         return User.objects.select_related("roles").get(pk=self.request.user.pk)

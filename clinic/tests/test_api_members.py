@@ -359,10 +359,8 @@ def test_deactivated_slot_can_be_reactivated_unless_it_now_overlaps(auth_client,
     )
 
 
-def test_adding_a_number_with_no_account_is_a_field_error(auth_client, owner, clinic):
+def test_adding_a_number_with_no_account_needs_the_persons_name(auth_client, owner, clinic):
     refused = add(auth_client(owner), clinic, 9898989898)
     assert refused.status_code == 400
-    assert refused.json() == {
-        "contact": ["No QuickCare account uses 9898989898. Ask them to register in the app first, then add them."]
-    }
+    assert refused.json() == {"name": ["No QuickCare account uses this number: give the person's name to create one."]}
     assert not clinic.members.exists()
