@@ -56,6 +56,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                 to=AppointmentStatus.CANCELLED,
                 actor=Actor.OPERATOR,
                 reason=f"Cancelled by QuickCare support ({operator.name or operator.contact}).",
+                by=operator,
             )
 
         run_service_action(self, request, queryset, cancel, "appointments cancelled")

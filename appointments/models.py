@@ -21,6 +21,7 @@ class Actor(models.TextChoices):
     PATIENT = "patient"
     DOCTOR = "doctor"
     OPERATOR = "operator"  # staff in the Django admin
+    DESK = "desk"  # the clinic's owner or a receptionist (contract 2.5): moves as the doctor may
 
 
 class AppointmentType(models.TextChoices):
@@ -47,6 +48,10 @@ class Appointment(models.Model):
     fee_charged = models.DecimalField(max_digits=10, decimal_places=2)  # the doctor's fee at booking time
     # Who made the booking when it was not the patient: the clinic's owner or receptionist at the desk (contract 2.5).
     booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who made the last status change (the patient, the doctor, the desk or an operator); null until one is made.
+    status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)

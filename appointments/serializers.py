@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from clinic.models import Clinic
 from doctors.models import DoctorProfile
+from users.fields import ContactField
 from users.models import User
 from users.permissions import PERSON_ROLES
 from users.serializers import UserBriefSerializer
@@ -130,12 +131,24 @@ class BookingSerializer(serializers.Serializer):
 
 
 class DeskBookingSerializer(BookingSerializer):
-    """A booking at the clinic's desk (contract 2.5): for a patient by their account id, at this clinic."""
+    """A booking at the clinic's desk (contract 2.5), at this clinic: for a patient's account (`patient_id`), or a
+    walk-in by `contact` (and `name` when the number has no account yet)."""
 
     clinic = None  # the clinic of the URL
     patient_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True, roles_id__in=PERSON_ROLES), help_text="The patient's account id."
+        queryset=User.objects.filter(is_active=True, roles_id__in=PERSON_ROLES),
+        required=False,
+        help_text="The patient's account id.",
     )
+    contact = ContactField(required=False, help_text="A walk-in's number, instead of patient_id.")
+    name = serializers.CharField(max_length=100, required=False, help_text="A walk-in's name, for a new number.")
+
+    def validate(self, attrs):
+        if ("patient_id" in attrs) == ("contact" in attrs):
+            raise serializers.ValidationError(
+                {"patient_id": ["Give the patient's account id, or a walk-in's contact (and name), not both."]}
+            )
+        return attrs
 
 
 class ClinicDayQuerySerializer(serializers.Serializer):

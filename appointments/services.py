@@ -1,3 +1,4 @@
+import logging
 from datetime import date, time
 
 from django.conf import settings
@@ -9,22 +10,28 @@ from rest_framework.exceptions import ValidationError
 from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
 from users.models import User
+from users.services import walk_in_patient
+from users.sms import SMSError, get_sms_backend
 
 from .models import ACTIVE_STATUSES, Actor, Appointment, AppointmentMode, AppointmentStatus, AppointmentType
 from .selectors import beyond_horizon, clinic_now, free_slots, slot_inputs
 
+logger = logging.getLogger(__name__)
+
 SLOT_TAKEN = "This slot is no longer available."
 
 # Who may move an appointment from one status to another. Everything not listed is refused.
+# The clinic's desk (owner, receptionists) may move an appointment as its doctor may (contract 2.5).
+_CLINIC = {Actor.DOCTOR, Actor.DESK}
 APPOINTMENT_MOVES = {
-    (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED): {Actor.DOCTOR},
-    (AppointmentStatus.PENDING, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
+    (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED): _CLINIC,
+    (AppointmentStatus.PENDING, AppointmentStatus.CANCELLED): {Actor.PATIENT, *_CLINIC, Actor.OPERATOR},
     # Seeing the patient confirms the booking (contract row 1.6): the doctor may close a pending one directly.
-    (AppointmentStatus.PENDING, AppointmentStatus.COMPLETED): {Actor.DOCTOR},
-    (AppointmentStatus.PENDING, AppointmentStatus.NO_SHOW): {Actor.DOCTOR},
-    (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED): {Actor.DOCTOR},
-    (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED): {Actor.PATIENT, Actor.DOCTOR, Actor.OPERATOR},
-    (AppointmentStatus.CONFIRMED, AppointmentStatus.NO_SHOW): {Actor.DOCTOR},
+    (AppointmentStatus.PENDING, AppointmentStatus.COMPLETED): _CLINIC,
+    (AppointmentStatus.PENDING, AppointmentStatus.NO_SHOW): _CLINIC,
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.COMPLETED): _CLINIC,
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.CANCELLED): {Actor.PATIENT, *_CLINIC, Actor.OPERATOR},
+    (AppointmentStatus.CONFIRMED, AppointmentStatus.NO_SHOW): _CLINIC,
 }
 # Moves that record what happened at the visit, so they cannot happen before its day.
 AFTER_THE_VISIT = {AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW}
@@ -102,6 +109,34 @@ def appointment_book(
         raise Conflict(SLOT_TAKEN) from None
 
 
+@transaction.atomic
+def desk_book(
+    *, clinic, booked_by: User, patient: User | None = None, contact: str = "", name: str = "", **booking
+) -> Appointment:
+    """A booking at the clinic's desk (contract 2.5): for a patient's account, or a walk-in by number (an account is
+    made for a new number, all or nothing with the booking, and told by SMS how to register it). The booking itself
+    is appointment_book's, with this clinic."""
+    created = False
+    if patient is None:
+        patient, created = walk_in_patient(contact=contact, name=name)
+    appointment = appointment_book(patient=patient, clinic=clinic, booked_by=booked_by, **booking)
+    if created:
+        transaction.on_commit(lambda: _tell_walk_in(appointment))
+    return appointment
+
+
+def _tell_walk_in(appointment: Appointment) -> None:
+    message = (
+        f"{appointment.clinic.name} booked your appointment with {appointment.doctor.user.name} on "
+        f"{appointment.appointment_date:%d %b %Y} at {appointment.appointment_time:%H:%M}. To see it in QuickCare, "
+        "register in the app with this number."
+    )
+    try:
+        get_sms_backend().send(contact=appointment.patient.contact, message=message)
+    except SMSError:
+        logger.warning("Could not tell walk-in patient of appointment %s", appointment.pk)
+
+
 def appointments_release(*, appointments, cancel: bool, reason: str, what: str) -> int:
     """The upcoming active appointments in `appointments` stand in the way of a doctor's leave or a clinic's
     closure: without `cancel` a 409 that lists them; with it they are all cancelled, the reason recorded. The caller
@@ -137,10 +172,10 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str) 
 
 @transaction.atomic
 def appointment_move(
-    *, appointment: Appointment, to: str, actor: Actor, reason: str = "", notes: str = ""
+    *, appointment: Appointment, to: str, actor: Actor, reason: str = "", notes: str = "", by: User | None = None
 ) -> Appointment:
     """The one way an appointment's status changes (API, admin). `reason` is kept with a cancellation; `notes`
-    with a completion are the doctor's, added after the patient's booking note."""
+    with a completion are the doctor's, added after the patient's booking note; `by` is recorded as who did it."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     current = appointment.status
     if actor not in APPOINTMENT_MOVES.get((current, to), ()):
@@ -160,5 +195,6 @@ def appointment_move(
         appointment.cancellation_reason = reason[:500]
     if to == AppointmentStatus.COMPLETED and notes:
         appointment.notes = f"{appointment.notes}\n\n{notes}".strip()
-    appointment.save(update_fields=["status", "cancellation_reason", "notes", "updated_at"])
+    appointment.status_changed_by = by
+    appointment.save(update_fields=["status", "cancellation_reason", "notes", "status_changed_by", "updated_at"])
     return appointment

@@ -11,4 +11,5 @@ urlpatterns = [
     path("doctor/<id:pk>/", views.DoctorAppointmentDetailView.as_view(), name="doctor-detail"),
     path("clinic/<uuid:clinic_id>/", views.ClinicAppointmentListCreateView.as_view(), name="clinic-list"),
     path("clinic/<uuid:clinic_id>/dashboard/", views.ClinicDashboardView.as_view(), name="clinic-dashboard"),
+    path("clinic/<uuid:clinic_id>/<id:pk>/", views.ClinicAppointmentDetailView.as_view(), name="clinic-detail"),
 ]

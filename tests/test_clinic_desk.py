@@ -2,6 +2,7 @@
 owner and its receptionists. Desk booking is the patient's booking service (appointments.services.appointment_book)
 with the clinic of the URL; its race is the same doctor row lock."""
 
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -16,7 +17,8 @@ from clinic.models import MemberRole, MemberStatus
 from clinic.tests.factories import make_clinic, make_member
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from tests.refusals import assert_refused
-from users.models import RoleId
+from users.models import RoleId, User
+from users.services import ALREADY_REGISTERED as ALREADY
 from users.tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +212,113 @@ def test_twenty_desk_and_patient_bookings_of_one_slot_get_one_201():
     assert sorted(statuses) == [201] + [409] * 19
     assert Appointment.objects.count() == 1
     assert connection.vendor == "postgresql"
+
+
+# --- the desk moves an appointment as its doctor may -------------------------------------------------------------
+
+
+def desk_move(client, clinic, appointment, **body):
+    return client.patch(reverse("appointments:clinic-detail", args=[clinic.id, appointment.id]), body)
+
+
+def test_the_desk_confirms_and_cancels_and_is_recorded(auth_client, receptionist, clinic, doctor):
+    appointment = make_appointment(doctor=doctor, on=next_weekday(0))
+    client = auth_client(receptionist)
+    confirmed = desk_move(client, clinic, appointment, status="confirmed")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    appointment.refresh_from_db()
+    assert appointment.status_changed_by_id == receptionist.pk
+    cancelled = desk_move(client, clinic, appointment, status="cancelled", cancellation_reason="Doctor unwell")
+    assert cancelled.json()["cancellation_reason"] == "Doctor unwell"
+    assert_refused(
+        desk_move(client, clinic, appointment, status="confirmed"),
+        409,
+        {"message": "Cannot change a cancelled appointment to confirmed. A cancelled appointment is final for you."},
+    )
+
+
+def test_the_desk_marks_a_visit_only_on_its_day(auth_client, owner, clinic, doctor):
+    appointment = make_appointment(doctor=doctor, on=next_weekday(0) + timedelta(days=7))
+    assert_refused(
+        desk_move(auth_client(owner), clinic, appointment, status="completed"),
+        409,
+        {"message": "An appointment can be marked completed only on or after its date."},
+    )
+
+
+def test_the_desk_cannot_reach_another_clinics_appointment(auth_client, receptionist, clinic):
+    theirs = make_appointment(doctor=make_doctor(), on=next_weekday(0))
+    assert_refused(
+        desk_move(auth_client(receptionist), clinic, theirs, status="confirmed"), 404, {"message": "Not found."}
+    )
+    assert_refused(desk_move(auth_client(make_user()), clinic, theirs, status="confirmed"), 403, DESK_ONLY)
+
+
+# --- walk-ins ----------------------------------------------------------------------------------------------------
+
+WALK_IN = "9822233344"
+
+
+def walk_in(client, clinic, doctor, on, **extra):
+    body = {"doctor": doctor.pk, "appointment_date": on.isoformat(), "appointment_time": "09:00", **extra}
+    return client.post(reverse("appointments:clinic-list", args=[clinic.id]), body)
+
+
+def test_a_walk_in_gets_an_account_an_sms_and_can_register_it_later(
+    api_client, auth_client, receptionist, clinic, doctor, sms_outbox, django_capture_on_commit_callbacks
+):
+    make_window(doctor=doctor, day="monday", start=time(9), end=time(12))
+    monday = next_weekday(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = walk_in(auth_client(receptionist), clinic, doctor, monday, contact=WALK_IN, name="Ramesh Kumar")
+    assert response.status_code == 201
+    patient = User.objects.get(contact=WALK_IN)
+    assert response.json()["patient"] == {"id": str(patient.pk), "name": "Ramesh Kumar", "contact": int(WALK_IN)}
+    assert not patient.has_usable_password() and patient.roles_id == RoleId.PATIENT
+    assert sms_outbox[-1]["contact"] == WALK_IN and "register in the app" in sms_outbox[-1]["message"]
+    # The patient step 1/2 claims the account (and its appointment) for the person holding the phone.
+    step1 = {"contact": WALK_IN, "name": "Ramesh K.", "password": "Walk-in#2026"}
+    assert api_client.post(reverse("users:patient-step1"), step1).status_code == 200
+    code = re.search(r"\b(\d{6})\b", sms_outbox[-1]["message"])[1]
+    step2 = api_client.post(reverse("users:patient-step2"), {"contact": WALK_IN, "otp": code})
+    assert step2.status_code == 201 and step2.json()["user"]["id"] == str(patient.pk)
+    patient.refresh_from_db()
+    assert patient.check_password("Walk-in#2026") and patient.name == "Ramesh K."
+    mine = auth_client(patient).get(reverse("appointments:my-list")).json()
+    assert [row["id"] for row in mine] == [response.json()["id"]]
+    # Once registered, the number is an account like any other.
+    assert_refused(api_client.post(reverse("users:patient-step1"), step1), 409, {"message": ALREADY})
+
+
+def test_a_walk_in_with_an_account_is_booked_on_it(auth_client, owner, clinic, doctor, patient):
+    make_window(doctor=doctor, day="monday", start=time(9), end=time(12))
+    response = walk_in(auth_client(owner), clinic, doctor, next_weekday(0), contact=patient.contact)
+    assert response.status_code == 201 and response.json()["patient"]["id"] == str(patient.pk)
+    assert User.objects.filter(contact=patient.contact).count() == 1
+
+
+def test_walk_in_refusals_leave_no_account(auth_client, owner, clinic, doctor):
+    make_window(doctor=doctor, day="monday", start=time(9), end=time(12))
+    monday, client = next_weekday(0), auth_client(owner)
+    assert_refused(
+        walk_in(client, clinic, doctor, monday, contact=WALK_IN),
+        400,
+        {"name": ["This number has no QuickCare account yet: give the patient's name."]},
+    )
+    assert_refused(
+        walk_in(client, clinic, doctor, monday, contact=doctor.user.contact),
+        400,
+        {"contact": ["This number belongs to an account that is not a patient's."]},
+    )
+    # The booking fails after the account would have been made: neither is kept.
+    assert_refused(
+        walk_in(client, clinic, doctor, monday, contact=WALK_IN, name="Ramesh", appointment_time="13:00"),
+        400,
+        {"message": "The doctor does not see patients at that time. Pick one of the available slots."},
+    )
+    assert not User.objects.filter(contact=WALK_IN).exists()
+    assert_refused(
+        walk_in(client, clinic, doctor, monday),
+        400,
+        {"patient_id": ["Give the patient's account id, or a walk-in's contact (and name), not both."]},
+    )

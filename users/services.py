@@ -251,7 +251,7 @@ def registration_start(*, contact: str, name: str, password: str, role: int) -> 
     per-number limit. While a registration for the number is waiting (its OTP not yet expired), a repeated step 1
     re-sends a code but keeps the first registrant's name, password and role: whoever holds the phone finishes the
     registration that is waiting, and a stranger's step 1 cannot replace its password."""
-    if User.objects.filter(contact=contact).exists():
+    if User.objects.filter(contact=contact).exists() and not (role == RoleId.PATIENT and walk_in_account(contact)):
         raise Conflict(ALREADY_REGISTERED)
     sends = ContactThrottle("otp_send_contact")
     sends.check(contact)
@@ -281,6 +281,12 @@ def registration_verify(*, contact: str, otp: str, role: int) -> User:
                 raise Conflict(ALREADY_REGISTERED)
             raise ValidationError("No registration is waiting for this number. Please start again at step 1.")
         error = otp_check(pending, otp)
+        walk_in = walk_in_account(contact) if error is None and pending.role_id == RoleId.PATIENT else None
+        if walk_in is not None:  # a clinic booked them at its desk: the registration is theirs to finish
+            walk_in.name, walk_in.password, walk_in.is_partial_onboarding = pending.name, pending.password, True
+            walk_in.save(update_fields=["name", "password", "is_partial_onboarding"])
+            pending.delete()
+            return walk_in
         if error is None:
             try:
                 with transaction.atomic():
@@ -298,6 +304,28 @@ def registration_verify(*, contact: str, otp: str, role: int) -> User:
             return user
     # Raised outside the transaction so that the attempt count (or the voided registration) is kept.
     raise ValidationError({"otp": [error]})
+
+
+def walk_in_account(contact: str) -> User | None:
+    """The account a clinic's desk made for a walk-in patient (contract 2.5), while nobody has registered it yet: a
+    patient's, active, with no usable password and no temporary password waiting. Registration claims it."""
+    user = User.objects.filter(contact=contact, is_active=True, roles_id=RoleId.PATIENT).first()
+    if user is None or user.has_usable_password() or TemporaryPassword.objects.filter(user=user).exists():
+        return None
+    return user
+
+
+def walk_in_patient(*, contact: str, name: str) -> tuple[User, bool]:
+    """The patient a desk books by number: their account, or a new one without a password (they register it later
+    with the patient step 1/2). Returns (user, created)."""
+    user = User.objects.filter(contact=contact).first()
+    if user is not None:
+        if not user.is_active or user.roles_id != RoleId.PATIENT:
+            raise ValidationError({"contact": ["This number belongs to an account that is not a patient's."]})
+        return user, False
+    if not name:
+        raise ValidationError({"name": ["This number has no QuickCare account yet: give the patient's name."]})
+    return User.objects.create_user(contact=contact, name=name, password=None), True
 
 
 def password_reset_start(*, contact: str) -> None:

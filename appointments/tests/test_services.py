@@ -28,6 +28,14 @@ EXPECTED_ALLOWED = {
     ("pending", "no_show", DOCTOR),
     ("pending", "cancelled", OPERATOR),
     ("confirmed", "cancelled", OPERATOR),
+    # The clinic's desk, as the doctor (contract 2.5).
+    ("pending", "confirmed", Actor.DESK),
+    ("pending", "cancelled", Actor.DESK),
+    ("confirmed", "completed", Actor.DESK),
+    ("confirmed", "cancelled", Actor.DESK),
+    ("confirmed", "no_show", Actor.DESK),
+    ("pending", "completed", Actor.DESK),
+    ("pending", "no_show", Actor.DESK),
 }
 
 
