@@ -129,6 +129,18 @@ class BookingSerializer(serializers.Serializer):
         help_text="Optional: inferred from the doctor's hours that contain the time.",
     )
 
+    def booking(self) -> dict:
+        """The validated body as appointment_book's arguments (the clinic and the patient are the caller's)."""
+        data = self.validated_data
+        return {
+            "doctor": data["doctor"],
+            "on": data["appointment_date"],
+            "at": data["appointment_time"],
+            "appointment_type": data["appointment_type"],
+            "mode": data["mode"],
+            "notes": data.get("notes", ""),
+        }
+
 
 class DeskBookingSerializer(BookingSerializer):
     """A booking at the clinic's desk (contract 2.5), at this clinic: for a patient's account (`patient_id`), or a

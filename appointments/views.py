@@ -78,18 +78,10 @@ class MyAppointmentListCreateView(_Appointments, generics.ListCreateAPIView):
 
     @extend_schema(request=BookingSerializer, responses={201: AppointmentSerializer})
     def post(self, request):
-        booking = BookingSerializer(data=request.data)
-        booking.is_valid(raise_exception=True)
-        data = booking.validated_data
+        body = BookingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         appointment = services.appointment_book(
-            patient=request.user,
-            doctor=data["doctor"],
-            on=data["appointment_date"],
-            at=data["appointment_time"],
-            appointment_type=data["appointment_type"],
-            mode=data["mode"],
-            notes=data.get("notes", ""),
-            clinic=data.get("clinic"),
+            patient=request.user, clinic=body.validated_data.get("clinic"), **body.booking()
         )
         created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
         return Response(created, status=status.HTTP_201_CREATED)
@@ -192,21 +184,16 @@ class ClinicAppointmentListCreateView(_ClinicDesk, _Appointments, generics.ListC
     @extend_schema(request=DeskBookingSerializer, responses={201: DoctorAppointmentSerializer})
     def post(self, request, clinic_id):
         clinic = self.clinic
-        booking = DeskBookingSerializer(data=request.data)
-        booking.is_valid(raise_exception=True)
-        data = booking.validated_data
+        body = DeskBookingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
         appointment = services.desk_book(
             clinic=clinic,
             booked_by=request.user,
             patient=data.get("patient_id"),
             contact=data.get("contact", ""),
             name=data.get("name", ""),
-            doctor=data["doctor"],
-            on=data["appointment_date"],
-            at=data["appointment_time"],
-            appointment_type=data["appointment_type"],
-            mode=data["mode"],
-            notes=data.get("notes", ""),
+            **body.booking(),
         )
         created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
         return Response(created, status=status.HTTP_201_CREATED)

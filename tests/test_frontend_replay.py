@@ -136,6 +136,12 @@ def test_the_frontends_calls_succeed_end_to_end(server):
     ]
     web_doctor("PATCH", f"/api/appointments/doctor/{second['id']}/", {"status": "confirmed"})
 
+    # The doctor finds the patient by number and writes a prescription into their records.
+    found = web_doctor("GET", f"/api/users/patient/lookup/?contact={PATIENT}")
+    rx = encode_multipart(BOUNDARY, {"file": pdf_upload("rx.pdf"), "patient": found["id"], "title": "Paracetamol"})
+    web_doctor("POST", "/api/prescriptions/", rx, content_type=MULTIPART_CONTENT, expect=201)
+    assert [item["title"] for item in mobile("GET", "/api/prescriptions/")] == ["Paracetamol"]
+
     # The patient uploads a report without a title; the doctor asks for it; the web app approves with "granted".
     body = encode_multipart(BOUNDARY, {"file": pdf_upload("CBC Feb.pdf"), "document_type": "lab_report"})
     document = mobile("POST", "/api/documents/", body, content_type=MULTIPART_CONTENT, expect=201)
@@ -160,7 +166,8 @@ def test_the_frontends_calls_succeed_end_to_end(server):
         status, content = call(base, "GET", link.removeprefix(base))
         assert (status, content) == (200, PDF_BYTES)
     log = mobile("GET", "/api/documents/access-log/")
-    assert [(row["action"], row["accessed_by"]["role"]) for row in log][:2] == [("download", "doctor")] * 2
+    downloads = [row for row in log if row["action"] == "download" and row["document_title"] == "CBC Feb"]
+    assert [row["accessed_by"]["role"] for row in downloads] == ["doctor", "doctor"]
 
     # The web app keeps the login's refresh token: two refreshes work, logout ends it.
     refresh = mobile("POST", "/api/users/login/", {"contact": PATIENT, "password": "Secret#123"}, token=None)["refresh"]
@@ -171,3 +178,49 @@ def test_the_frontends_calls_succeed_end_to_end(server):
 
     # Every answer under /api/ is JSON, debug mode included.
     assert mobile("GET", "/api/no-such-path/", expect=404) == {"message": "Not found."}
+
+
+def test_the_web_apps_staff_pages_succeed_end_to_end(server):
+    """Add staff without an account, member onboarding, patient lookup, a prescription, the clinic's day."""
+    base, sms = server
+    owner, lab, patient = App(base, sms), App(base, sms), App(base, sms)
+    owner.register("clinic", 9844444444, "Dr. Owner")
+    clinic = owner(
+        "POST",
+        "/api/clinics/onboarding/step3/",
+        {"name": "Care Point", "clinic_type": "clinic", "city": "Pune", "time_slots": []},
+        expect=201,
+    )["clinic"]
+    patient.register("patient", 9855555555, "Sita Devi")
+
+    # The owner adds a lab technician who has no account; the SMS carries the temporary password.
+    added = owner(
+        "POST",
+        f"/api/clinics/{clinic['id']}/members/",
+        {"contact": 9866666666, "name": "Lab Tech", "member_role": "lab_member"},
+        expect=201,
+    )
+    assert added["account_created"] is True and "temporary password" in added["_info"]
+    text = [json.loads(line) for line in sms.read_text().splitlines()][-1]["message"]
+    temporary = re.search(r"temporary password (\S+) within", text)[1]
+    assert temporary not in json.dumps(added)
+    signed_in = lab("POST", "/api/users/login/", {"contact": 9866666666, "password": temporary}, token=None)
+    assert signed_in["onboarding_required"] is True
+    lab.token = signed_in["access"]
+    lab("GET", "/api/clinics/my/memberships/", expect=403)
+    done = lab("PATCH", "/api/users/onboarding/member/complete/", {"password": "Lab-Secret#2026", "gender": "others"})
+    lab.token = done["access"]
+    assert lab("GET", "/api/clinics/my/memberships/")[0]["member_role"] == "lab_member"
+
+    # The lab finds the patient by number; without a visit at this clinic it cannot add to their records.
+    found = lab("GET", "/api/users/patient/lookup/?contact=9855555555")
+    assert found["name"] == "Sita Devi"
+    body = encode_multipart(
+        BOUNDARY, {"file": pdf_upload("lipids.pdf"), "document_type": "lab_report", "patient_id": found["id"]}
+    )
+    refused = lab("POST", "/api/documents/", body, content_type=MULTIPART_CONTENT, expect=403)
+    assert "patients you treat" in refused["message"]
+
+    # The clinic's day is there for its owner, empty so far.
+    day = owner("GET", f"/api/appointments/clinic/{clinic['id']}/dashboard/")
+    assert day["clinic"] == "Care Point" and day["summary"]["total"] == 0
