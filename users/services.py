@@ -178,7 +178,9 @@ def member_account_complete(*, user: User, data: dict) -> User:
 def _otp_cooldown(challenge: OTPChallenge, now) -> None:
     wait = (challenge.sent_at + timedelta(seconds=settings.OTP_RESEND_COOLDOWN_SECONDS) - now).total_seconds()
     if wait > 0:
-        raise Throttled(wait=math.ceil(wait), detail=f"Please wait {math.ceil(wait)} seconds before asking again.")
+        cooldown = Throttled(wait=math.ceil(wait))  # DRF would append "Expected available in N seconds." to a detail
+        cooldown.detail = f"Please wait {math.ceil(wait)} seconds before asking again."
+        raise cooldown
 
 
 def _otp_issue(challenge: OTPChallenge, now) -> str:

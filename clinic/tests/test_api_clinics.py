@@ -87,6 +87,7 @@ def test_onboarding_twice_is_409(auth_client, new_owner):
     client.post(reverse("clinic:onboarding"), ONBOARDING, format="json")
     response = client.post(reverse("clinic:onboarding"), ONBOARDING, format="json")
     assert response.status_code == 409 and Clinic.objects.count() == 1
+    assert set(response.json()) == {"message"} and response.json()["message"]
 
 
 def test_onboarding_with_overlapping_slots_is_409_and_writes_nothing(auth_client, new_owner):

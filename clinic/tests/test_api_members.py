@@ -61,7 +61,8 @@ def test_add_existing_active_member_is_409(auth_client, owner, clinic):
     user = make_user()
     add(auth_client(owner), clinic, user.contact)
     response = add(auth_client(owner), clinic, user.contact)
-    assert response.status_code == 409 and ClinicMember.objects.count() == 1
+    assert_refused(response, 409, {"message": "This person is already an active member of this clinic."})
+    assert ClinicMember.objects.count() == 1
 
 
 def test_owner_cannot_add_themself(auth_client, owner, clinic):

@@ -282,9 +282,10 @@ def test_other_doctor_cannot_change_availability(auth_client, doctor, clinic):
         intruder.put(url, {"max_patients": 1}), 403, {"message": "You can only manage your own availability."}
     )
     assert_refused(intruder.delete(url), 403, {"message": "You can only manage your own availability."})
-    assert (
-        intruder.delete(reverse("doctors:availability-list", args=[doctor.id]) + f"?slot_id={window.id}").status_code
-        == 403
+    assert_refused(
+        intruder.delete(reverse("doctors:availability-list", args=[doctor.id]) + f"?slot_id={window.id}"),
+        403,
+        {"message": "You can only manage your own availability."},
     )
     window.refresh_from_db()
     assert window.is_active and window.max_patients == 20

@@ -66,7 +66,8 @@ def test_second_pending_request_is_409(auth_client, doctor, document):
     client = auth_client(doctor.user)
     request_access(client, document)
     response = request_access(client, document)
-    assert response.status_code == 409 and DocumentConsent.objects.count() == 1
+    assert_refused(response, 409, {"message": "You already have a pending request for this document."})
+    assert DocumentConsent.objects.count() == 1
 
 
 def test_request_validation_and_unknown_document(auth_client, doctor, document):

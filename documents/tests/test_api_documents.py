@@ -343,8 +343,10 @@ def test_access_log_lists_newest_first(auth_client, patient, doctor, document):
 def test_access_log_is_private(auth_client, other_patient, doctor, document):
     auth_client(document.owner).get(reverse("documents:detail", args=[document.id]))
     assert auth_client(other_patient).get(reverse("documents:access-log")).json() == []
-    assert (
-        auth_client(other_patient).get(reverse("documents:document-access-log", args=[document.id])).status_code == 404
+    assert_refused(
+        auth_client(other_patient).get(reverse("documents:document-access-log", args=[document.id])),
+        404,
+        {"message": "Not found."},
     )
     assert auth_client(doctor.user).get(reverse("documents:access-log")).json() == []  # their own documents' log
 

@@ -161,6 +161,7 @@ def test_item03_password_reset_keeps_the_otp_rules(api_client, patient, sms_outb
     reset_step1(api_client, patient.contact)
     again = reset_step1(api_client, patient.contact)
     assert again.status_code == 429 and int(again["Retry-After"]) > 0  # resend cooldown
+    assert again.json()["message"] == f"Please wait {again['Retry-After']} seconds before asking again."
     weak = reset_step2(api_client, patient.contact, code_in(sms_outbox[-1]["message"]), password="12345678")
     assert weak.status_code == 400 and "password" in weak.json()  # the code is not used up by a weak password
     for left in (4, 3, 2, 1):
