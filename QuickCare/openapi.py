@@ -103,6 +103,12 @@ class QuickCareAutoSchema(AutoSchema):
         return schema
 
 
+# The characters str.strip() removes (str.isspace()), written out: `\s` differs between Python's regexes, which the
+# server uses, and ECMAScript's, which JSON Schema validators use (\x1c-\x1f are whitespace only for Python).
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_NOT_SPACE = "[^" + _SPACE[1:]
+
+
 def _trimmed_text(field, schema: dict) -> None:
     """DRF strips a text field's surrounding whitespace before its blank and length checks, so "  " is blank and a
     padded value may be longer than max_length: say that with a pattern (lengths of the stripped text)."""
@@ -111,12 +117,12 @@ def _trimmed_text(field, schema: dict) -> None:
     schema.pop("minLength", None)
     longest = schema.pop("maxLength", None)
     if longest is None:
-        inner = r"[\s\S]*" if field.allow_blank else r"\S[\s\S]*"
+        inner = r"[\s\S]*" if field.allow_blank else rf"{_NOT_SPACE}[\s\S]*"
     elif field.allow_blank:
         inner = rf"[\s\S]{{0,{longest}}}"
     else:
-        inner = r"\S" + (rf"([\s\S]{{0,{longest - 2}}}\S)?" if longest > 1 else "")
-    schema["pattern"] = rf"^\s*{inner}\s*$"
+        inner = _NOT_SPACE + (rf"([\s\S]{{0,{longest - 2}}}{_NOT_SPACE})?" if longest > 1 else "")
+    schema["pattern"] = rf"^{_SPACE}*{inner}{_SPACE}*$"
 
 
 def _blank_means_no_value(field) -> bool:

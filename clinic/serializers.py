@@ -116,10 +116,11 @@ class MemberCreateSerializer(serializers.Serializer):
 
 
 class MemberCreatedSerializer(MemberSerializer):
-    """The spec's member object, and when the person had no account: `account_created` and `_info` (contract 2.1)."""
+    """The spec's member object, with `account_created` (true when the person had no account, contract 2.1) and
+    `_info`, who was told what (never the temporary password)."""
 
     account_created = serializers.BooleanField()
-    _info = serializers.CharField(required=False, help_text="Who was told what (never the temporary password).")
+    _info = serializers.CharField()
 
     class Meta(MemberSerializer.Meta):
         fields = [*MemberSerializer.Meta.fields, "account_created", "_info"]

@@ -140,10 +140,11 @@ class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = services.member_add(clinic=self.clinic, added_by=request.user, **serializer.validated_data)
-        body = MemberSerializer(member).data
-        if member.invite_password is not None:  # the add has committed: now the SMS (contract 2.1)
+        if member.invite_password is None:
+            info = f"{member.user.name} will get an SMS naming this clinic and their role."
+        else:  # the add has committed: now the SMS with the temporary password (contract 2.1)
             info = services.staff_invite_send(member=member, password=member.invite_password)
-            body = {**body, "account_created": True, "_info": info}
+        body = {**MemberSerializer(member).data, "account_created": member.invite_password is not None, "_info": info}
         return Response(body, status=status.HTTP_201_CREATED)
 
 

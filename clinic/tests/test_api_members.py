@@ -34,6 +34,8 @@ def test_add_doctor_by_contact(auth_client, owner, clinic):
         "joined_at": "2026-02-24",
         "left_at": None,
         "notes": "",
+        "account_created": False,  # contract 2.1: true only when the number had no account
+        "_info": "Dr. Suresh will get an SMS naming this clinic and their role.",
     }
     user.refresh_from_db()
     assert user.roles_id == RoleId.DOCTOR  # a patient added as doctor becomes a doctor
