@@ -3,7 +3,7 @@ from django.contrib import admin
 from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 from . import services
-from .models import Clinic, ClinicMember, ClinicTimeSlot, PatientLookup
+from .models import AdmissionDocumentType, Clinic, ClinicMember, ClinicTimeSlot, PatientLookup
 
 
 class MemberInline(admin.TabularInline):
@@ -85,3 +85,13 @@ class PatientLookupAdmin(ReadOnlyAdmin):
     list_display = ["looked_up_at", "patient", "looked_up_by", "ip_address"]
     search_fields = ["patient__contact", "looked_up_by__contact"]
     list_select_related = ["patient", "looked_up_by"]
+
+
+@admin.register(AdmissionDocumentType)
+class AdmissionDocumentTypeAdmin(admin.ModelAdmin):
+    """A clinic's admission checklist (contract 2.6); no rule hangs on it beyond its clinic."""
+
+    list_display = ["name", "clinic", "is_mandatory", "is_active"]
+    list_filter = ["is_mandatory", "is_active"]
+    search_fields = ["name", "clinic__name"]
+    list_select_related = ["clinic"]

@@ -1,6 +1,10 @@
 import django_filters
 
-from .models import Clinic, ClinicMember, ClinicType, MemberRole, MemberStatus
+from .models import AdmissionDocumentType, Clinic, ClinicMember, ClinicType, MemberRole, MemberStatus
+
+# A yes/no query parameter: refused (400) unless one of these, never silently ignored.
+BOOLEAN = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
+TRUE = ("true", "1")
 
 
 class PublicClinicFilter(django_filters.FilterSet):
@@ -20,3 +24,14 @@ class MemberFilter(django_filters.FilterSet):
     class Meta:
         model = ClinicMember
         fields = []
+
+
+class AdmissionDocumentFilter(django_filters.FilterSet):
+    mandatory = django_filters.ChoiceFilter(choices=BOOLEAN, method="filter_mandatory")
+
+    class Meta:
+        model = AdmissionDocumentType
+        fields = []
+
+    def filter_mandatory(self, queryset, name, value):
+        return queryset.filter(is_mandatory=value in TRUE)

@@ -131,3 +131,21 @@ class PatientLookup(models.Model):
 
     def __str__(self):
         return f"{self.looked_up_by_id} looked up {self.patient_id} at {self.looked_up_at:%Y-%m-%d %H:%M}"
+
+
+class AdmissionDocumentType(models.Model):
+    """One item of the clinic's admission checklist: a document it asks patients to bring (contract 2.6)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="admission_documents")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_mandatory = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)  # DELETE takes an item off the checklist; submissions keep it
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_mandatory", "name"]
+
+    def __str__(self):
+        return f"{self.clinic}: {self.name}"

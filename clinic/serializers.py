@@ -5,7 +5,7 @@ from users.fields import ContactField, PincodeField
 from users.models import User
 from users.serializers import UserBriefSerializer
 
-from .models import Clinic, ClinicMember, ClinicTimeSlot, MemberRole
+from .models import AdmissionDocumentType, Clinic, ClinicMember, ClinicTimeSlot, MemberRole
 
 MAX_ONBOARDING_SLOTS = 50  # a week of opening hours is a handful of rows; thousands only cost a worker seconds
 
@@ -154,3 +154,14 @@ class PatientCardSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "name", "contact", "gender", "age", "blood_group"]
         read_only_fields = fields
+
+
+class AdmissionDocumentTypeSerializer(serializers.ModelSerializer):
+    """An admission checklist item (contract 2.6)."""
+
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    class Meta:
+        model = AdmissionDocumentType
+        fields = ["id", "name", "description", "is_mandatory"]
+        read_only_fields = ["id"]

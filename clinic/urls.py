@@ -14,6 +14,12 @@ urlpatterns = [
     path("<uuid:pk>/", views.ClinicDetailView.as_view(), name="detail"),
     path("<uuid:clinic_id>/members/", views.MemberListCreateView.as_view(), name="member-list"),
     path("<uuid:clinic_id>/members/<uuid:member_id>/", views.MemberDetailView.as_view(), name="member-detail"),
+    path("<uuid:clinic_id>/admission-docs/", views.AdmissionDocumentListCreateView.as_view(), name="admission-docs"),
+    path(
+        "<uuid:clinic_id>/admission-docs/<uuid:doc_id>/",
+        views.AdmissionDocumentDetailView.as_view(),
+        name="admission-doc-detail",
+    ),
     path(
         "<uuid:clinic_id>/members/<uuid:member_id>/resend-invite/",
         views.MemberInviteResendView.as_view(),

@@ -16,10 +16,11 @@ from users.permissions import HasOwnRecords, IsClinicOwner
 from users.throttles import PatientLookupThrottle
 
 from . import services
-from .filters import MemberFilter, PublicClinicFilter
-from .models import Clinic, ClinicMember
+from .filters import AdmissionDocumentFilter, MemberFilter, PublicClinicFilter
+from .models import AdmissionDocumentType, Clinic, ClinicMember
 from .selectors import clinic_for_owner, clinics_with_member_count
 from .serializers import (
+    AdmissionDocumentTypeSerializer,
     ClinicOnboardingResponseSerializer,
     ClinicOnboardingSerializer,
     ClinicSerializer,
@@ -240,3 +241,40 @@ class PatientLookupView(APIView):
             staff=request.user, contact=query.validated_data["contact"], ip=client_ip(request)
         )
         return Response(PatientCardSerializer(patient).data)
+
+
+class AdmissionDocumentListCreateView(generics.ListCreateAPIView):
+    """GET /api/clinics/<id>/admission-docs/ (public; ?mandatory=true): the clinic's admission checklist; POST adds an
+    item (its owner; contract 2.6)."""
+
+    serializer_class = AdmissionDocumentTypeSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AdmissionDocumentFilter
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsClinicOwner()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AdmissionDocumentType.objects.none()
+        clinic = get_object_or_404(Clinic.objects.filter(is_active=True), pk=self.kwargs["clinic_id"])
+        return clinic.admission_documents.filter(is_active=True)
+
+    def perform_create(self, serializer):
+        serializer.save(clinic=clinic_for_owner(user=self.request.user, clinic_id=self.kwargs["clinic_id"]))
+
+
+class AdmissionDocumentDetailView(_OwnedClinicMixin, PartialPutMixin, generics.RetrieveUpdateDestroyAPIView):
+    """PUT / DELETE /api/clinics/<id>/admission-docs/<doc_id>/ (its owner): DELETE takes the item off the checklist."""
+
+    serializer_class = AdmissionDocumentTypeSerializer
+    lookup_url_kwarg = "doc_id"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AdmissionDocumentType.objects.none()
+        return self.clinic.admission_documents.filter(is_active=True)
+
+    def perform_destroy(self, instance):
+        instance.is_active = False
+        instance.save(update_fields=["is_active"])

@@ -1,11 +1,12 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
+from clinic.filters import BOOLEAN, TRUE
+
 from .models import DoctorProfile, Specialty
 from .selectors import active_doctor_memberships
 
 MAX_FEE = 1_000_000  # as DoctorProfileSerializer's fees
-BOOLEAN = [("true", "true"), ("false", "false"), ("1", "1"), ("0", "0")]
 
 
 class DoctorFilter(django_filters.FilterSet):
@@ -30,4 +31,4 @@ class DoctorFilter(django_filters.FilterSet):
         return queryset.filter(Exists(active_doctor_memberships().filter(user_id=OuterRef("user_id"), clinic_id=value)))
 
     def filter_video(self, queryset, name, value):
-        return queryset.filter(offers_video_consultation=value in ("true", "1"))
+        return queryset.filter(offers_video_consultation=value in TRUE)
