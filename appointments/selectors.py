@@ -151,7 +151,7 @@ def appointments_of_clinic(clinic):
 def day_summary(appointments) -> dict:
     """How many of `appointments` there are in each status, and in all: one aggregate query."""
     counts = {status: Count("pk", filter=Q(status=status)) for status in AppointmentStatus.values}
-    return {**appointments.order_by().aggregate(**counts, total=Count("pk"))}
+    return appointments.order_by().aggregate(**counts, total=Count("pk"))
 
 
 # Appointments that make a care relationship (quickcare-api-next.md, "Words used below").

@@ -82,6 +82,11 @@ class DocumentListCreateView(generics.ListAPIView):
         return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request={"multipart/form-data": PrescriptionUploadSerializer}, responses={201: DocumentSerializer}
+    )
+)
 class PrescriptionListCreateView(DocumentListCreateView):
     """`/api/prescriptions/` (contract 2.4): a doctor uploads a prescription into a patient's records (the same
     upload, type fixed); the list is a patient's own prescriptions, or for a doctor those they uploaded."""
@@ -98,10 +103,6 @@ class PrescriptionListCreateView(DocumentListCreateView):
         if self.request.user.roles_id == RoleId.DOCTOR:
             return mine.filter(uploaded_by=self.request.user).exclude(owner=self.request.user)
         return mine.filter(owner=self.request.user)
-
-    @extend_schema(request={"multipart/form-data": PrescriptionUploadSerializer}, responses={201: DocumentSerializer})
-    def post(self, request):
-        return super().post(request)
 
 
 class DocumentDetailView(generics.RetrieveDestroyAPIView):
