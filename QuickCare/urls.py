@@ -7,7 +7,14 @@ from rest_framework.authentication import SessionAuthentication
 from appointments.views import FreeSlotsView
 from clinic.views import PatientLookupView
 from doctors.views import MemberOnboardingCompleteView
-from documents.views import PrescriptionListCreateView
+from documents.views import (
+    AdmissionChecklistView,
+    AdmissionSubmissionListCreateView,
+    AdmissionSubmissionWithdrawView,
+    MyCareClinicListView,
+    MyClinicAdmissionChecklistView,
+    PrescriptionListCreateView,
+)
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
 from QuickCare.exceptions import not_found
 from QuickCare.views import DocsAccess, HealthView
@@ -30,6 +37,29 @@ urlpatterns = [
         name="member-onboarding-complete",
     ),
     path("api/users/", include("users.urls")),
+    # Admission documents are documents handed to a clinic (documents.services.admission_submit), so the documents
+    # app serves them under the clinics' and the patient's appointments' paths (contract 2.6).
+    path(
+        "api/clinics/<uuid:clinic_id>/admission-docs/patient/",
+        AdmissionChecklistView.as_view(),
+        name="admission-checklist",
+    ),
+    path(
+        "api/clinics/<uuid:clinic_id>/admission-documents/",
+        AdmissionSubmissionListCreateView.as_view(),
+        name="admission-submissions",
+    ),
+    path(
+        "api/clinics/<uuid:clinic_id>/admission-documents/<uuid:submission_id>/",
+        AdmissionSubmissionWithdrawView.as_view(),
+        name="admission-submission-detail",
+    ),
+    path("api/appointments/my/clinics/", MyCareClinicListView.as_view(), name="my-care-clinics"),
+    path(
+        "api/appointments/my/clinics/<uuid:clinic_id>/admission-docs/",
+        MyClinicAdmissionChecklistView.as_view(),
+        name="my-clinic-admission-docs",
+    ),
     path("api/clinics/", include("clinic.urls")),
     # Free slots read appointments, so the appointments app serves them under the doctors' path.
     path("api/doctors/<id:doctor_id>/availability/slots/", FreeSlotsView.as_view(), name="free-slots"),

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from clinic.models import MemberRole
+from clinic.models import Clinic, MemberRole
 from clinic.selectors import active_memberships
 from doctors.models import DoctorLeave, Weekday
 from doctors.selectors import bookable_window_rows
@@ -162,16 +162,24 @@ def care_appointments(*, staff: User, patient_id) -> QuerySet[Appointment]:
     """The one definition of a care relationship: the patient's pending, confirmed or completed appointments, upcoming
     or of the last CARE_RELATIONSHIP_DAYS, at an active clinic where `staff` is a member now; for a doctor there only
     their own appointments, for a lab member or receptionist any. Leaving the clinic ends it at once."""
-    since = clinic_now().date() - timedelta(days=settings.CARE_RELATIONSHIP_DAYS)
     member_here = active_memberships().filter(user_id=staff.pk, clinic_id=OuterRef("clinic_id"))
     as_doctor = member_here.filter(member_role=MemberRole.DOCTOR, user_id=OuterRef("doctor__user_id"))
     as_other_staff = member_here.filter(member_role__in=[MemberRole.LAB_MEMBER, MemberRole.RECEPTIONIST])
-    return Appointment.objects.filter(
-        Exists(as_doctor) | Exists(as_other_staff),
-        patient_id=patient_id,
-        status__in=CARE_STATUSES,
-        appointment_date__gte=since,
-    )
+    return _care_window(patient_id).filter(Exists(as_doctor) | Exists(as_other_staff))
+
+
+def _care_window(patient_id) -> QuerySet[Appointment]:
+    """The patient's appointments that make a care relationship: pending, confirmed or completed, upcoming or of the
+    last CARE_RELATIONSHIP_DAYS."""
+    since = clinic_now().date() - timedelta(days=settings.CARE_RELATIONSHIP_DAYS)
+    return Appointment.objects.filter(patient_id=patient_id, status__in=CARE_STATUSES, appointment_date__gte=since)
+
+
+def care_clinics(*, patient: User) -> QuerySet[Clinic]:
+    """The active clinics where the patient has a care relationship (the same window as `care_appointments`), in
+    name order."""
+    here = _care_window(patient.pk).filter(clinic_id=OuterRef("pk"))
+    return Clinic.objects.filter(Exists(here), is_active=True).order_by("name", "id")
 
 
 def has_care_relationship(*, staff: User, patient_id) -> bool:

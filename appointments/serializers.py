@@ -210,3 +210,11 @@ class FreeSlotsSerializer(serializers.Serializer):
     doctor = serializers.IntegerField()
     date = serializers.DateField()
     available_slots = serializers.ListField(child=serializers.CharField(), help_text='"HH:MM" start times')
+
+
+class CareClinicSerializer(AppointmentClinicSerializer):
+    """`GET /api/appointments/my/clinics/`: a clinic where the patient has a care relationship."""
+
+    class Meta(AppointmentClinicSerializer.Meta):
+        fields = [*AppointmentClinicSerializer.Meta.fields, "clinic_type"]
+        read_only_fields = fields

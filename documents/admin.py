@@ -3,7 +3,7 @@ from django.contrib import admin
 from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 from . import services
-from .models import ConsentEvent, Document, DocumentAccessLog, DocumentConsent
+from .models import AdmissionSubmission, ConsentEvent, Document, DocumentAccessLog, DocumentConsent
 
 
 @admin.register(Document)
@@ -69,7 +69,16 @@ class DocumentConsentAdmin(ReadOnlyAdmin):
 class DocumentAccessLogAdmin(ReadOnlyAdmin):
     """Append-only: operators can read the log but never add, change or delete an entry."""
 
-    list_display = ["accessed_at", "document", "accessed_by", "action", "ip_address"]
+    list_display = ["accessed_at", "document", "accessed_by", "action", "consent", "admission_submission", "ip_address"]
     list_filter = ["action"]
     search_fields = ["document__title", "accessed_by__contact", "ip_address"]
     list_select_related = ["document", "accessed_by"]
+
+
+@admin.register(AdmissionSubmission)
+class AdmissionSubmissionAdmin(ReadOnlyAdmin):
+    """Only the patient submits and withdraws (documents.services.admission_submit / admission_withdraw)."""
+
+    list_display = ["submitted_at", "clinic", "document_type", "document", "patient", "withdrawn_at"]
+    search_fields = ["clinic__name", "document__title", "patient__contact"]
+    list_select_related = ["clinic", "document_type", "document", "patient"]

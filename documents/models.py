@@ -96,10 +96,50 @@ class DocumentConsent(models.Model):
         return f"{self.doctor_id} -> {self.document_id} ({self.status})"
 
 
+class AdmissionSubmission(models.Model):
+    """A patient handed one of their documents to a clinic for one item of its admission checklist (contract 2.6):
+    while not withdrawn, the clinic's owner, receptionists and doctors may open it (documents_visible_to)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clinic = models.ForeignKey("clinic.Clinic", on_delete=models.PROTECT, related_name="admission_submissions")
+    document_type = models.ForeignKey(
+        "clinic.AdmissionDocumentType", on_delete=models.PROTECT, related_name="submissions"
+    )
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="admission_submissions")
+    notes = models.CharField(max_length=1000, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [
+            # One open submission per patient and checklist item: a new one replaces it (services.admission_submit).
+            models.UniqueConstraint(
+                fields=["patient", "document_type"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_open_admission_submission_per_item",
+            ),
+        ]
+        indexes = [models.Index(fields=["document", "withdrawn_at"])]  # "who may open this document?"
+
+    def __str__(self):
+        return f"{self.document_id} for {self.document_type_id}"
+
+
 class AccessAction(models.TextChoices):
     LIST = "list"  # another person's document shown in a list (its title, description, file name, hash)
     VIEW = "view"
     DOWNLOAD = "download"
+
+
+class AccessReason(models.TextChoices):
+    """Why a log row's person could open the document: never stored, read from the row (AccessLogSerializer)."""
+
+    OWNER = "owner"  # the patient themselves
+    CONSENT = "consent"  # a doctor, through `consent`
+    ADMISSION = "admission"  # the clinic's staff, through `admission_submission` (contract 2.6)
+    UPLOADER = "uploader"  # the doctor or lab member who put it in the patient's records (contract 2.4)
 
 
 class DocumentAccessLog(models.Model):
@@ -112,6 +152,9 @@ class DocumentAccessLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     consent = models.ForeignKey(DocumentConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    admission_submission = models.ForeignKey(
+        AdmissionSubmission, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-accessed_at"]

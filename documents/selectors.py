@@ -1,13 +1,13 @@
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, UUIDField, Value, When
 from django.utils import timezone
 
-from clinic.models import MemberRole
+from clinic.models import Clinic, MemberRole
 from clinic.selectors import active_memberships
 from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
-from users.permissions import PERSON_ROLES
+from users.permissions import ADMISSION_STAFF_ROLES, MayOpenDocuments
 
-from .models import ConsentEvent, ConsentEventKind, ConsentStatus, Document, DocumentConsent
+from .models import AdmissionSubmission, ConsentEvent, ConsentEventKind, ConsentStatus, Document, DocumentConsent
 
 
 def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
@@ -22,29 +22,54 @@ def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
     )
 
 
+def admission_staff_clinics(user: User) -> QuerySet[Clinic]:
+    """The active clinics whose admission submissions `user` may open: those they own, and those where they are a
+    receptionist or a doctor now (contract 2.6). Leaving the clinic ends it at once."""
+    staff_here = active_memberships(MemberRole.RECEPTIONIST, MemberRole.DOCTOR).filter(
+        user_id=user.pk, clinic_id=OuterRef("pk")
+    )
+    return Clinic.objects.filter(Q(owner_id=user.pk) | Exists(staff_here), is_active=True)
+
+
+def admission_submissions_open_to(user: User) -> QuerySet[AdmissionSubmission]:
+    """Open (not withdrawn) submissions to one of `admission_staff_clinics(user)`."""
+    return AdmissionSubmission.objects.filter(clinic__in=admission_staff_clinics(user), withdrawn_at__isnull=True)
+
+
 def documents_visible_to(user: User) -> QuerySet[Document]:
     """The one access rule. Everyone's own documents (whatever their role: contract 2.0); for a doctor or lab member
     also what they put into a patient's records (contract 2.4) while still a doctor or lab member of the clinic it
-    came through; for a doctor also what an active consent opens, annotated with that consent as `consent_id_used`
-    (None otherwise). Nothing for other roles."""
+    came through; for a doctor also what an active consent opens, annotated with that consent as `consent_id_used`;
+    for a clinic's owner, receptionists and doctors what a patient submitted to it for admission (contract 2.6),
+    annotated as `admission_id_used`. Own documents and uploads carry neither; nothing for other roles."""
     documents = Document.objects.filter(is_deleted=False).select_related("owner", "uploaded_by")
     role = getattr(user, "roles_id", None)
-    if role not in PERSON_ROLES:
+    if role not in MayOpenDocuments.roles:
         return documents.none()
+    no_grant = Value(None, output_field=UUIDField())
     visible = Q(owner=user)
     if role in (RoleId.DOCTOR, RoleId.LAB_MEMBER):
         still_there = active_memberships(MemberRole.DOCTOR, MemberRole.LAB_MEMBER).filter(
             user_id=user.pk, clinic_id=OuterRef("clinic_id")
         )
         visible |= Q(uploaded_by=user) & Exists(still_there)
-    if role != RoleId.DOCTOR:
-        return documents.filter(visible).annotate(consent_id_used=Value(None, output_field=UUIDField()))
-    consent = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk).order_by("-expires_at")
-    return documents.annotate(
-        consent_id_used=Case(
-            When(visible, then=Value(None)), default=Subquery(consent.values("pk")[:1]), output_field=UUIDField()
+    consent = no_grant
+    if role == RoleId.DOCTOR:
+        consents = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk)
+        consent = Subquery(consents.order_by("-expires_at").values("pk")[:1])
+    admission = no_grant
+    if role in ADMISSION_STAFF_ROLES:
+        submissions = admission_submissions_open_to(user).filter(document_id=OuterRef("pk"))
+        admission = Subquery(submissions.order_by("-submitted_at").values("pk")[:1])
+    documents = documents.annotate(
+        consent_id_used=Case(When(visible, then=no_grant), default=consent, output_field=UUIDField())
+    )
+    documents = documents.annotate(
+        admission_id_used=Case(
+            When(visible | Q(consent_id_used__isnull=False), then=no_grant), default=admission, output_field=UUIDField()
         )
-    ).filter(visible | Q(consent_id_used__isnull=False))
+    )
+    return documents.filter(visible | Q(consent_id_used__isnull=False) | Q(admission_id_used__isnull=False))
 
 
 def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[DocumentConsent]:
@@ -117,4 +142,22 @@ def documents_for_care(*, doctor_user: User, patient_id) -> QuerySet[Document]:
     return Document.objects.filter(owner_id=patient_id, is_deleted=False).annotate(
         consent_status=Subquery(latest.values("effective_status")[:1]),
         consent_id_used=Value(None, output_field=UUIDField()),
+        admission_id_used=Value(None, output_field=UUIDField()),
     )
+
+
+def admission_checklist(*, clinic, patient: User) -> QuerySet:
+    """The clinic's active checklist items, each annotated with the patient's open submission for it
+    (`submission_id`, `submitted_document_id`, both None when nothing is submitted): one query."""
+    submission = AdmissionSubmission.objects.filter(
+        document_type_id=OuterRef("pk"), patient_id=patient.pk, withdrawn_at__isnull=True
+    )
+    return clinic.admission_documents.filter(is_active=True).annotate(
+        submission_id=Subquery(submission.values("pk")[:1], output_field=UUIDField()),
+        submitted_document_id=Subquery(submission.values("document_id")[:1], output_field=UUIDField()),
+    )
+
+
+def admission_submissions_shown(submissions: QuerySet[AdmissionSubmission]) -> QuerySet[AdmissionSubmission]:
+    """Submissions with everything their answer shows (serializers.AdmissionSubmissionSerializer): one query."""
+    return submissions.select_related("clinic", "document_type", "document", "patient").order_by("-submitted_at")

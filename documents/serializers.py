@@ -4,13 +4,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from appointments.models import Appointment
+from clinic.serializers import AdmissionDocumentTypeSerializer
 from doctors.models import Specialty
 from QuickCare.serializers import DateTimeField, SynonymChoiceField
 from users.models import User, role_key
 from users.serializers import UserBriefSerializer
 
 from .links import download_link
-from .models import ConsentEvent, ConsentStatus, Document, DocumentAccessLog, DocumentConsent, DocumentType
+from .models import (
+    AccessReason,
+    AdmissionSubmission,
+    ConsentEvent,
+    ConsentStatus,
+    Document,
+    DocumentAccessLog,
+    DocumentConsent,
+    DocumentType,
+)
 from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
 
 
@@ -196,11 +206,31 @@ class ConsentEventSerializer(serializers.ModelSerializer):
 class AccessLogSerializer(serializers.ModelSerializer):
     accessed_by = _AccessorSerializer(read_only=True)
     document_title = serializers.CharField(source="document.title", read_only=True)
+    reason = serializers.SerializerMethodField(help_text="Why this person could open it.")
 
     class Meta:
         model = DocumentAccessLog
-        fields = ["id", "document", "document_title", "accessed_by", "accessed_at", "ip_address", "action"]
+        fields = [
+            "id",
+            "document",
+            "document_title",
+            "accessed_by",
+            "accessed_at",
+            "ip_address",
+            "action",
+            "reason",
+            "consent",
+            "admission_submission",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=AccessReason.choices))
+    def get_reason(self, log) -> str:
+        if log.consent_id:
+            return AccessReason.CONSENT
+        if log.admission_submission_id:
+            return AccessReason.ADMISSION
+        return AccessReason.OWNER if log.accessed_by_id == log.document.owner_id else AccessReason.UPLOADER
 
 
 class PatientDocumentsQuerySerializer(serializers.Serializer):
@@ -223,3 +253,80 @@ class PatientDocumentsSerializer(serializers.Serializer):
     patient = UserBriefSerializer()
     total = serializers.IntegerField()
     documents = CareDocumentSerializer(many=True)
+
+
+class _ClinicBriefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class AdmissionSubmitSerializer(serializers.Serializer):
+    document = serializers.UUIDField(help_text="One of the caller's own documents.")
+    document_type = serializers.UUIDField(help_text="An item of this clinic's admission checklist.")
+    notes = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class AdmissionSubmissionSerializer(serializers.ModelSerializer):
+    """A document handed to a clinic for admission (contract 2.6), from `selectors.admission_submissions_shown`.
+    `document` and `document_type` are ids, as in the request; their names sit beside them."""
+
+    clinic = _ClinicBriefSerializer()
+    patient = _PersonSerializer()
+    document_title = serializers.CharField(source="document.title")
+    document_type_name = serializers.CharField(source="document_type.name")
+    file = serializers.SerializerMethodField(help_text="The document's signed download link for the caller.")
+
+    class Meta:
+        model = AdmissionSubmission
+        fields = [
+            "id",
+            "clinic",
+            "patient",
+            "document",
+            "document_title",
+            "document_type",
+            "document_type_name",
+            "notes",
+            "submitted_at",
+            "file",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_file(self, submission) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(download_link(document_id=submission.document_id, user_id=request.user.pk))
+
+
+class AdmissionChecklistItemSerializer(AdmissionDocumentTypeSerializer):
+    """A checklist item as the patient sees it, from `selectors.admission_checklist`: whether they submitted a
+    document for it, which one (`document`, its id), and the submission to withdraw (`submission_id`)."""
+
+    is_uploaded = serializers.SerializerMethodField()
+    document = serializers.UUIDField(source="submitted_document_id", allow_null=True, read_only=True)
+    submission_id = serializers.UUIDField(allow_null=True, read_only=True)
+
+    class Meta(AdmissionDocumentTypeSerializer.Meta):
+        fields = [*AdmissionDocumentTypeSerializer.Meta.fields, "is_uploaded", "document", "submission_id"]
+        read_only_fields = fields
+
+    def get_is_uploaded(self, item) -> bool:
+        return item.submission_id is not None
+
+
+class AdmissionChecklistSerializer(serializers.Serializer):
+    """`GET /api/clinics/<id>/admission-docs/patient/`: the checklist in two parts."""
+
+    clinic = _ClinicBriefSerializer()
+    mandatory_documents = AdmissionChecklistItemSerializer(many=True)
+    optional_documents = AdmissionChecklistItemSerializer(many=True)
+
+
+class AdmissionChecklistBriefSerializer(AdmissionChecklistItemSerializer):
+    """`GET /api/appointments/my/clinics/<clinic_id>/admission-docs/`: the same items in the mobile app's shape."""
+
+    is_required = serializers.BooleanField(source="is_mandatory", read_only=True)
+
+    class Meta(AdmissionChecklistItemSerializer.Meta):
+        fields = ["id", "name", "description", "is_required", "is_uploaded"]
+        read_only_fields = fields

@@ -8,7 +8,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from appointments.selectors import care_appointments
+from appointments.selectors import care_appointments, care_clinics
+from clinic.models import AdmissionDocumentType, Clinic
 from doctors.selectors import active_doctor_memberships, doctor_profile_of
 from QuickCare.exceptions import Conflict, PayloadTooLarge
 from users.models import RoleId, User, role_key
@@ -16,6 +17,7 @@ from users.models import RoleId, User, role_key
 from . import filetypes
 from .models import (
     AccessAction,
+    AdmissionSubmission,
     ConsentEvent,
     ConsentEventKind,
     ConsentStatus,
@@ -118,7 +120,12 @@ def document_open(*, user: User, document_id, ip: str | None, action: str) -> Do
     """Check access and write the access-log row in one transaction. Refused reads are not logged (they 404)."""
     document = document_for(user=user, document_id=document_id)
     DocumentAccessLog.objects.create(
-        document=document, accessed_by=user, ip_address=ip, action=action, consent_id=document.consent_id_used
+        document=document,
+        accessed_by=user,
+        ip_address=ip,
+        action=action,
+        consent_id=document.consent_id_used,
+        admission_submission_id=document.admission_id_used,
     )
     return document
 
@@ -134,6 +141,7 @@ def documents_listed(*, user: User, documents: list[Document], ip: str | None) -
                 ip_address=ip,
                 action=AccessAction.LIST,
                 consent_id=document.consent_id_used,
+                admission_submission_id=document.admission_id_used,
             )
             for document in documents
             if document.owner_id != user.pk
@@ -157,10 +165,12 @@ def _consent_event(consent: DocumentConsent, kind: str, *, by: User, note: str =
 
 @transaction.atomic
 def document_delete(*, document: Document, by: User) -> None:
-    """Soft delete; every open or granted consent on it ends now (each change kept in its history)."""
+    """Soft delete; every open or granted consent on it ends now (each change kept in its history), and so does every
+    admission submission of it."""
     now = timezone.now()
     document.is_deleted, document.deleted_at = True, now
     document.save(update_fields=["is_deleted", "deleted_at"])
+    document.admission_submissions.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
     ending = list(
         document.consents.select_for_update().filter(status__in=[ConsentStatus.PENDING, ConsentStatus.GRANTED])
     )
@@ -256,3 +266,42 @@ def consent_act(
     consent.save(update_fields=["status", "actioned_at", "expires_at"])
     _consent_event(consent, kind, by=by).save()
     return consent
+
+
+def admission_clinic(*, patient: User, clinic_id) -> Clinic:
+    """An active clinic where the patient has a care relationship: unknown -> 404; one they have no appointment at (a
+    public object) -> 403. The one check of the patient's admission endpoints."""
+    clinic = Clinic.objects.filter(pk=clinic_id, is_active=True).first()
+    if clinic is None:
+        raise NotFound("Clinic not found.")
+    if not care_clinics(patient=patient).filter(pk=clinic.pk).exists():
+        raise PermissionDenied("You can send admission documents only to a clinic where you have an appointment.")
+    return clinic
+
+
+@transaction.atomic
+def admission_submit(*, patient: User, clinic: Clinic, document_id, document_type_id, notes: str = ""):
+    """Hand one of the patient's own documents to `clinic` for one item of its checklist (contract 2.6). A second
+    submission for the same item replaces the first (which is withdrawn in the same transaction); the item's row
+    lock orders two at once. An item of another clinic or a document of someone else is a 404."""
+    item = (
+        AdmissionDocumentType.objects.select_for_update()
+        .filter(pk=document_type_id, clinic=clinic, is_active=True)
+        .first()
+    )
+    if item is None:
+        raise NotFound("This clinic has no such admission checklist item.")
+    document = patient.documents.filter(pk=document_id, is_deleted=False).first()
+    if document is None:
+        raise NotFound("Document not found.")
+    AdmissionSubmission.objects.filter(patient=patient, document_type=item, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    return AdmissionSubmission.objects.create(
+        patient=patient, clinic=clinic, document_type=item, document=document, notes=notes
+    )
+
+
+def admission_withdraw(*, submission: AdmissionSubmission) -> None:
+    """The patient takes a submission back: from now on the clinic's staff cannot open the document through it."""
+    AdmissionSubmission.objects.filter(pk=submission.pk, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())

@@ -8,24 +8,38 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from appointments.selectors import has_care_relationship
+from appointments.selectors import care_clinics, has_care_relationship
+from appointments.serializers import CareClinicSerializer
+from clinic.models import AdmissionDocumentType, Clinic
 from QuickCare.net import client_ip
 from users.models import RoleId, User
-from users.permissions import HasOwnRecords, IsDoctor
+from users.permissions import HasOwnRecords, IsDoctor, IsPatient, MayOpenDocuments, MayReadAdmissions
 from users.throttles import UploadThrottle
 
 from . import filetypes, services
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
-from .models import AccessAction, ConsentEvent, Document, DocumentAccessLog, DocumentConsent, DocumentType
+from .models import (
+    AccessAction,
+    AdmissionSubmission,
+    ConsentEvent,
+    Document,
+    DocumentAccessLog,
+    DocumentConsent,
+    DocumentType,
+)
 from .selectors import (
+    admission_checklist,
+    admission_staff_clinics,
+    admission_submissions_open_to,
+    admission_submissions_shown,
     consent_history,
     consents_for_patient,
     consents_of_doctor,
@@ -36,6 +50,10 @@ from .selectors import (
 )
 from .serializers import (
     AccessLogSerializer,
+    AdmissionChecklistBriefSerializer,
+    AdmissionChecklistSerializer,
+    AdmissionSubmissionSerializer,
+    AdmissionSubmitSerializer,
     ConsentActionSerializer,
     ConsentEventSerializer,
     ConsentRequestSerializer,
@@ -106,7 +124,7 @@ class PrescriptionListCreateView(DocumentListCreateView):
 
 
 class DocumentDetailView(generics.RetrieveDestroyAPIView):
-    permission_classes = [HasOwnRecords]
+    permission_classes = [MayOpenDocuments]
     serializer_class = DocumentSerializer
 
     def get_queryset(self):
@@ -152,7 +170,7 @@ class DocumentDownloadView(APIView):
     way the same access rule and the same log row (services.document_open)."""
 
     authentication_classes = [*api_settings.DEFAULT_AUTHENTICATION_CLASSES, SignedLinkAuthentication]
-    permission_classes = [HasOwnRecords]
+    permission_classes = [MayOpenDocuments]
 
     @extend_schema(responses={(200, content_type): OpenApiTypes.BINARY for content_type in filetypes.EXTENSIONS})
     def get(self, request, pk):
@@ -278,3 +296,111 @@ class PatientDocumentsView(APIView):
         services.documents_listed(user=request.user, documents=documents, ip=client_ip(request))
         body = {"patient": patient, "total": len(documents), "documents": documents}
         return Response(PatientDocumentsSerializer(body).data)
+
+
+@extend_schema(responses={200: AdmissionChecklistSerializer})
+class AdmissionChecklistView(APIView):
+    """GET /api/clinics/<id>/admission-docs/patient/ (a patient with a care relationship there; contract 2.6): the
+    checklist in two parts, each item with what the patient has submitted for it."""
+
+    permission_classes = [IsPatient]
+
+    def get(self, request, clinic_id):
+        clinic = services.admission_clinic(patient=request.user, clinic_id=clinic_id)
+        items = list(admission_checklist(clinic=clinic, patient=request.user))
+        body = {
+            "clinic": clinic,
+            "mandatory_documents": [item for item in items if item.is_mandatory],
+            "optional_documents": [item for item in items if not item.is_mandatory],
+        }
+        return Response(AdmissionChecklistSerializer(body).data)
+
+
+class AdmissionSubmissionListCreateView(generics.ListAPIView):
+    """/api/clinics/<id>/admission-documents/ (contract 2.6). POST (a patient with a care relationship there) hands
+    one of their documents to the clinic for a checklist item. GET lists the open submissions: the patient's own,
+    or, for the clinic's owner, receptionists and doctors, all of the clinic's (each row logged for its patient as a
+    `list` access, as in any list of someone else's documents)."""
+
+    serializer_class = AdmissionSubmissionSerializer
+
+    def get_permissions(self):
+        return [IsPatient()] if self.request.method == "POST" else [MayReadAdmissions()]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AdmissionSubmission.objects.none()
+        user, clinic_id = self.request.user, self.kwargs["clinic_id"]
+        clinic = get_object_or_404(Clinic.objects.filter(is_active=True), pk=clinic_id)
+        if user.roles_id == RoleId.PATIENT:
+            submissions = AdmissionSubmission.objects.filter(patient=user, withdrawn_at__isnull=True)
+        elif admission_staff_clinics(user).filter(pk=clinic.pk).exists():
+            submissions = admission_submissions_open_to(user)
+        else:
+            raise PermissionDenied(
+                "Only this clinic's owner, receptionists and doctors can see its admission documents."
+            )
+        return admission_submissions_shown(submissions.filter(clinic=clinic))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        for submission in page:  # what the one access rule would annotate: opened through this submission
+            submission.document.consent_id_used, submission.document.admission_id_used = None, submission.pk
+        services.documents_listed(user=request.user, documents=[s.document for s in page], ip=client_ip(request))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=AdmissionSubmitSerializer, responses={201: AdmissionSubmissionSerializer})
+    def post(self, request, clinic_id):
+        clinic = services.admission_clinic(patient=request.user, clinic_id=clinic_id)
+        body = AdmissionSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        submission = services.admission_submit(
+            patient=request.user,
+            clinic=clinic,
+            document_id=body.validated_data["document"],
+            document_type_id=body.validated_data["document_type"],
+            notes=body.validated_data["notes"],
+        )
+        shown = admission_submissions_shown(AdmissionSubmission.objects.filter(pk=submission.pk)).get()
+        return Response(self.get_serializer(shown).data, status=status.HTTP_201_CREATED)
+
+
+class AdmissionSubmissionWithdrawView(APIView):
+    """DELETE /api/clinics/<id>/admission-documents/<submission_id>/ (the patient who submitted it): withdraw it;
+    the clinic's staff can no longer open the document through it. Allowed whenever it is open, also after the care
+    relationship has ended."""
+
+    permission_classes = [IsPatient]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, clinic_id, submission_id):
+        submission = get_object_or_404(
+            AdmissionSubmission.objects.filter(patient=request.user, clinic_id=clinic_id, withdrawn_at__isnull=True),
+            pk=submission_id,
+        )
+        services.admission_withdraw(submission=submission)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyCareClinicListView(generics.ListAPIView):
+    """GET /api/appointments/my/clinics/ (patient; contract 2.6): the clinics where they have a care relationship."""
+
+    permission_classes = [IsPatient]
+    serializer_class = CareClinicSerializer
+
+    def get_queryset(self):
+        return care_clinics(patient=self.request.user)
+
+
+class MyClinicAdmissionChecklistView(generics.ListAPIView):
+    """GET /api/appointments/my/clinics/<clinic_id>/admission-docs/ (patient): the checklist of one of those clinics
+    in the mobile app's shape; any other clinic is not one of "my clinics" (404)."""
+
+    permission_classes = [IsPatient]
+    serializer_class = AdmissionChecklistBriefSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AdmissionDocumentType.objects.none()
+        clinic = get_object_or_404(care_clinics(patient=self.request.user), pk=self.kwargs["clinic_id"])
+        return admission_checklist(clinic=clinic, patient=self.request.user)

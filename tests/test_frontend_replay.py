@@ -169,6 +169,26 @@ def test_the_frontends_calls_succeed_end_to_end(server):
     downloads = [row for row in log if row["action"] == "download" and row["document_title"] == "CBC Feb"]
     assert [row["accessed_by"]["role"] for row in downloads] == ["doctor", "doctor"]
 
+    # The admission card (mobile): the owner's checklist, the patient's clinics, one item ticked with the report;
+    # the owner's web page lists it and opens the file through its link.
+    item = web_owner("POST", f"/api/clinics/{clinic['id']}/admission-docs/", {"name": "Recent blood test"}, expect=201)
+    [mine] = mobile("GET", "/api/appointments/my/clinics/")
+    assert (mine["id"], mine["clinic_type"]) == (clinic["id"], "clinic")
+    card = mobile("GET", f"/api/appointments/my/clinics/{clinic['id']}/admission-docs/")
+    assert [(row["name"], row["is_required"], row["is_uploaded"]) for row in card] == [
+        ("Recent blood test", True, False)
+    ]
+    mobile(
+        "POST",
+        f"/api/clinics/{clinic['id']}/admission-documents/",
+        {"document": document["id"], "document_type": item["id"]},
+        expect=201,
+    )
+    checklist = mobile("GET", f"/api/clinics/{clinic['id']}/admission-docs/patient/")
+    assert checklist["mandatory_documents"][0]["document"] == document["id"]
+    [submitted] = web_owner("GET", f"/api/clinics/{clinic['id']}/admission-documents/")
+    assert call(base, "GET", submitted["file"].removeprefix(base)) == (200, PDF_BYTES)
+
     # The web app keeps the login's refresh token: two refreshes work, logout ends it.
     refresh = mobile("POST", "/api/users/login/", {"contact": PATIENT, "password": "Secret#123"}, token=None)["refresh"]
     for _ in range(2):

@@ -335,7 +335,11 @@ def test_access_log_lists_newest_first(auth_client, patient, doctor, document):
         "accessed_at",
         "ip_address",
         "action",
+        "reason",
+        "consent",
+        "admission_submission",
     }
+    assert (first["reason"], first["admission_submission"]) == ("consent", None) and first["consent"] is not None
     one = client.get(reverse("documents:document-access-log", args=[document.id])).json()
     assert [r["document"] for r in one] == [str(document.id)]
 
