@@ -329,3 +329,16 @@ def test_lists_cost_the_same_for_one_and_twenty(auth_client, clinic, doctor, che
         return len(listed), len(checked)
 
     assert staff_list_and_checklist(1, days_ahead=1) == staff_list_and_checklist(20, days_ahead=2)
+
+
+def test_anonymous_callers_are_asked_to_sign_in(api_client, clinic, checklist):
+    no_credentials = {"message": "Authentication credentials were not provided."}
+    for method, url in [
+        ("get", reverse("admission-checklist", args=[clinic.id])),
+        ("get", reverse("admission-submissions", args=[clinic.id])),
+        ("post", reverse("admission-submissions", args=[clinic.id])),
+        ("delete", reverse("admission-submission-detail", args=[clinic.id, checklist[0].id])),
+        ("get", reverse("my-care-clinics")),
+        ("get", reverse("my-clinic-admission-docs", args=[clinic.id])),
+    ]:
+        assert_refused(getattr(api_client, method)(url), 401, no_credentials)
