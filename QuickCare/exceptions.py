@@ -29,6 +29,12 @@ class PayloadTooLarge(APIException):
     default_code = "too_large"
 
 
+class UnprocessableEntity(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed as sent."
+    default_code = "unprocessable"
+
+
 class ServiceUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A service we depend on is unavailable; please try again shortly."

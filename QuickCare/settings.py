@@ -289,6 +289,8 @@ DOCUMENT_QUOTA_BYTES = config("DOCUMENT_QUOTA_MB", default=500, cast=int) * 1024
 CARE_RELATIONSHIP_DAYS = config("CARE_RELATIONSHIP_DAYS", default=180, cast=int)
 # How long the temporary password of staff added without an account works (contract 2.1).
 STAFF_TEMP_PASSWORD_HOURS = config("STAFF_TEMP_PASSWORD_HOURS", default=72, cast=int)
+# How long a booking's or reschedule's Idempotency-Key is remembered with its answer (contract section 3).
+IDEMPOTENCY_KEY_HOURS = config("IDEMPOTENCY_KEY_HOURS", default=24, cast=int)
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,29 @@
 from django.contrib import admin
 
-from QuickCare.admin import run_service_action
+from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
 
 from . import services
-from .models import Actor, Appointment, AppointmentStatus
+from .models import Actor, Appointment, AppointmentHistory, AppointmentStatus, IdempotencyKey
+
+
+class AppointmentHistoryInline(ReadOnlyInline):
+    """Every change of status, time and check-in, written only by the services (contract section 3)."""
+
+    model = AppointmentHistory
+    fields = [
+        "at",
+        "event",
+        "by",
+        "by_role",
+        "from_status",
+        "to_status",
+        "from_date",
+        "from_time",
+        "to_date",
+        "to_time",
+        "reason",
+    ]
+    readonly_fields = fields
 
 
 @admin.register(Appointment)
@@ -37,9 +57,15 @@ class AppointmentAdmin(admin.ModelAdmin):
         "status",
         "fee_charged",
         "cancellation_reason",
+        "token_number",
+        "checked_in_at",
+        "called_at",
+        "booked_by",
+        "status_changed_by",
         "created_at",
         "updated_at",
     ]
+    inlines = [AppointmentHistoryInline]
     actions = ["cancel_as_operator"]
 
     def has_add_permission(self, request):
@@ -60,3 +86,12 @@ class AppointmentAdmin(admin.ModelAdmin):
             )
 
         run_service_action(self, request, queryset, cancel, "appointments cancelled")
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    """Kept answers of bookings and reschedules sent with an Idempotency-Key: read-only."""
+
+    list_display = ["created_at", "user", "key", "status_code"]
+    search_fields = ["user__contact", "key"]
+    list_select_related = ["user"]

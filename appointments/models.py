@@ -54,6 +54,10 @@ class Appointment(models.Model):
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The OPD token (contract section 3): 1, 2, 3, ... per doctor, clinic and date in booking order, never reused.
+    token_number = models.PositiveIntegerField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)  # the patient arrived (the desk or the doctor)
+    called_at = models.DateTimeField(null=True, blank=True)  # the doctor called them in (queue/next)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +70,10 @@ class Appointment(models.Model):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="one_active_booking_per_doctor_slot",
             ),
+            # Tokens are handed out under the doctor row lock (services.appointment_book); this is the backstop.
+            models.UniqueConstraint(
+                fields=["doctor", "clinic", "appointment_date", "token_number"], name="one_token_per_doctor_clinic_day"
+            ),
         ]
         indexes = [
             # The patient's list (?status=), and the doctor's day / range views and free-slot lookups.
@@ -75,3 +83,53 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.appointment_date} {self.appointment_time} ({self.status})"
+
+
+class HistoryEvent(models.TextChoices):
+    BOOKED = "booked"
+    STATUS = "status"  # from_status -> to_status
+    RESCHEDULED = "rescheduled"  # from_date/from_time -> to_date/to_time
+    CHECKED_IN = "checked_in"
+    CALLED = "called"  # the doctor called the patient in (queue/next)
+
+
+class AppointmentHistory(models.Model):
+    """Append-only: one row for every change of an appointment's status, time or check-in (contract section 3),
+    written by the service call that makes the change, in its transaction, with who made it."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="history")
+    event = models.CharField(max_length=20, choices=HistoryEvent.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    by_role = models.CharField(max_length=20, help_text="The role they acted in then: patient, doctor, operator, ...")
+    from_status = models.CharField(max_length=20, choices=AppointmentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=AppointmentStatus.choices)
+    from_date = models.DateField(null=True, blank=True)
+    from_time = models.TimeField(null=True, blank=True)
+    to_date = models.DateField()
+    to_time = models.TimeField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"#{self.appointment_id} {self.event} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A booking or reschedule sent with an `Idempotency-Key` header (contract section 3): the first answer, kept
+    for IDEMPOTENCY_KEY_HOURS (24) and given again to a replay of the same request by the same user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.key}"

@@ -7,6 +7,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
@@ -90,9 +91,9 @@ LEAVES_SQL = f"""
     SELECT start_date, end_date, clinic_id FROM {DoctorLeave._meta.db_table}
     WHERE doctor_id = %s AND start_date <= %s AND end_date >= %s
 """
-BOOKED_SQL = f"""
-    SELECT appointment_time FROM {Appointment._meta.db_table}
-    WHERE doctor_id = %s AND appointment_date = %s AND status IN ({", ".join(["%s"] * len(ACTIVE_STATUSES))})
+DAY_SQL = f"""
+    SELECT appointment_time, status, clinic_id, token_number FROM {Appointment._meta.db_table}
+    WHERE doctor_id = %s AND appointment_date = %s
 """
 
 
@@ -101,18 +102,28 @@ def _uuid(value):
     return value if value is None or isinstance(value, UUID) else UUID(value)
 
 
-def slot_inputs(*, doctor_id: int, on: date, clinic_id=None) -> tuple[list[Window], list[Leave], list[time]]:
-    """That weekday's bookable windows, the leaves covering the day, and the times already held by active
-    appointments (at any clinic: a doctor is in one place at a time). Three queries; the windows are
-    doctors.selectors.bookable_windows itself."""
+class SlotInputs(NamedTuple):
+    windows: list[Window]
+    leaves: list[Leave]
+    booked: list[time]  # held by active appointments, at any clinic: a doctor is in one place at a time
+    last_tokens: dict  # clinic id -> the day's highest token there (any status: a token is never reused)
+
+
+def slot_inputs(*, doctor_id: int, on: date, clinic_id=None) -> SlotInputs:
+    """That weekday's bookable windows, the leaves covering the day, the times already held and the day's last
+    tokens. Three queries; the windows are doctors.selectors.bookable_windows itself."""
     rows = bookable_window_rows(doctor_id=doctor_id, day=Weekday.of(on).value, clinic_id=clinic_id)
     windows = [Window(_uuid(clinic), *rest) for clinic, *rest in rows]
     with connection.cursor() as cursor:
         cursor.execute(LEAVES_SQL, [doctor_id, on, on])
         leaves = [Leave(start, end, _uuid(clinic)) for start, end, clinic in cursor.fetchall()]
-        cursor.execute(BOOKED_SQL, [doctor_id, on, *(status.value for status in ACTIVE_STATUSES)])
-        booked = [at for (at,) in cursor.fetchall()]
-    return windows, leaves, booked
+        cursor.execute(DAY_SQL, [doctor_id, on])
+        day = cursor.fetchall()
+    booked = [at for at, status, _, _ in day if status in ACTIVE_STATUSES]
+    last_tokens = {}
+    for _, _, clinic, token in day:
+        last_tokens[_uuid(clinic)] = max(token, last_tokens.get(_uuid(clinic), 0))
+    return SlotInputs(windows, leaves, booked, last_tokens)
 
 
 def beyond_horizon(on: date, now: datetime) -> bool:
@@ -125,7 +136,7 @@ def doctor_free_slots(*, doctor_id: int, on: date, clinic_id=None, now: datetime
     now = now or clinic_now()
     if beyond_horizon(on, now):
         return []
-    windows, leaves, booked = slot_inputs(doctor_id=doctor_id, on=on, clinic_id=clinic_id)
+    windows, leaves, booked, _ = slot_inputs(doctor_id=doctor_id, on=on, clinic_id=clinic_id)
     return free_slots(windows=windows, leaves=leaves, booked=booked, on=on, now=now)
 
 
@@ -184,3 +195,69 @@ def care_clinics(*, patient: User) -> QuerySet[Clinic]:
 
 def has_care_relationship(*, staff: User, patient_id) -> bool:
     return care_appointments(staff=staff, patient_id=patient_id).exists()
+
+
+# --- The OPD day (contract section 3) -------------------------------------------------------------------------------
+# The rules are pure functions over one day's rows of a doctor at a clinic (one query gathers them), unit-tested
+# directly: who is being seen, who waits, who has not arrived, and how long a patient will wait.
+
+
+def next_token(last_tokens: dict, clinic_id) -> int:
+    """The next token of a doctor's day at a clinic: one more than the highest handed out there that day, whatever
+    became of it (a cancelled appointment's number is never given again)."""
+    return last_tokens.get(clinic_id, 0) + 1
+
+
+def now_serving(day: list[dict]) -> int | None:
+    """The token of the patient the doctor called last, None before the first call."""
+    called = [row for row in day if row["called_at"] is not None]
+    return max(called, key=lambda row: row["called_at"])["token_number"] if called else None
+
+
+def waiting(day: list[dict]) -> list[dict]:
+    """Checked in, not yet called, still pending or confirmed: in token order."""
+    return sorted(
+        (
+            row
+            for row in day
+            if row["checked_in_at"] is not None and row["called_at"] is None and row["status"] in ACTIVE_STATUSES
+        ),
+        key=lambda row: row["token_number"],
+    )
+
+
+def not_arrived(day: list[dict]) -> int:
+    """Pending or confirmed, not checked in (and not called)."""
+    return sum(
+        1
+        for row in day
+        if row["checked_in_at"] is None and row["called_at"] is None and row["status"] in ACTIVE_STATUSES
+    )
+
+
+def ahead_of(day: list[dict], token: int) -> int:
+    """How many waiting patients hold a lower token: they are called before this one."""
+    return sum(1 for row in waiting(day) if row["token_number"] < token)
+
+
+def estimated_wait_minutes(*, ahead: int, slot_duration_minutes: int) -> int:
+    """The window's slot length for each patient ahead."""
+    return ahead * slot_duration_minutes
+
+
+QUEUE_COLUMNS = ("token_number", "status", "checked_in_at", "called_at")
+
+
+def queue_day(*, doctor_id: int, clinic_id, on: date, columns=QUEUE_COLUMNS) -> list[dict]:
+    """One doctor's day at one clinic, every status, in token order: one query."""
+    day = Appointment.objects.filter(doctor_id=doctor_id, clinic_id=clinic_id, appointment_date=on)
+    return list(day.order_by("token_number").values(*columns))
+
+
+def slot_duration_at(*, doctor_id: int, clinic_id, on: date, at: time) -> int:
+    """The slot length of the doctor's window that holds `at` at that clinic (one query); 15 minutes, the spec's
+    usual slot, when the hours have changed since the booking."""
+    rows = bookable_window_rows(doctor_id=doctor_id, day=Weekday.of(on).value, clinic_id=clinic_id)
+    windows = [Window(_uuid(clinic), *rest) for clinic, *rest in rows]
+    window = next((w for w in windows if w.contains(at)), None)
+    return window.slot_duration_minutes if window else 15

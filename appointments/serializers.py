@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.models import Clinic
@@ -8,7 +9,7 @@ from users.permissions import PERSON_ROLES
 from users.serializers import UserBriefSerializer
 from users.validators import contact_as_int
 
-from .models import Actor, AppointmentMode, AppointmentStatus, AppointmentType
+from .models import Actor, AppointmentHistory, AppointmentMode, AppointmentStatus, AppointmentType
 from .services import APPOINTMENT_MOVES
 
 
@@ -44,6 +45,9 @@ class AppointmentSerializer(serializers.Serializer):
     notes = serializers.CharField()
     cancellation_reason = serializers.CharField()
     fee_charged = serializers.DecimalField(max_digits=10, decimal_places=2)
+    token_number = serializers.IntegerField(help_text="The OPD token: 1, 2, 3, ... per doctor, clinic and date.")
+    checked_in_at = serializers.DateTimeField(allow_null=True, help_text="When the patient was checked in.")
+    called_at = serializers.DateTimeField(allow_null=True, help_text="When the doctor called them in.")
     created_at = serializers.DateTimeField()
 
 
@@ -70,10 +74,17 @@ COLUMNS = (
     "notes",
     "cancellation_reason",
     "fee_charged",
+    "token_number",
+    "checked_in_at",
+    "called_at",
     "created_at",
 )
 DOCTOR_COLUMNS = (*COLUMNS, "patient_id", "patient__name", "patient__contact")
 _DATETIME = serializers.DateTimeField()  # DRF's formatting of an instant: clinic-local, ISO 8601
+
+
+def _instant(value):
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 def appointment_rows_json(rows: list[dict]) -> list[dict]:
@@ -96,6 +107,9 @@ def appointment_rows_json(rows: list[dict]) -> list[dict]:
             "notes": row["notes"],
             "cancellation_reason": row["cancellation_reason"],
             "fee_charged": f"{row['fee_charged']:.2f}",
+            "token_number": row["token_number"],
+            "checked_in_at": _instant(row["checked_in_at"]),
+            "called_at": _instant(row["called_at"]),
             "created_at": _DATETIME.to_representation(row["created_at"]),
         }
         if "patient_id" in row:
@@ -116,7 +130,8 @@ class BookingSerializer(serializers.Serializer):
             data = {**data, "notes": data["reason"]}
         return super().to_internal_value(data)
 
-    doctor = serializers.PrimaryKeyRelatedField(queryset=DoctorProfile.objects.all())
+    # The doctor's id; the booking service reads the doctor once, under its row lock (a missing one is a 400 here).
+    doctor = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     appointment_date = serializers.DateField()
     appointment_time = serializers.TimeField()
     appointment_type = serializers.ChoiceField(choices=AppointmentType.choices, default=AppointmentType.FIRST_VISIT)
@@ -218,3 +233,72 @@ class CareClinicSerializer(AppointmentClinicSerializer):
     class Meta(AppointmentClinicSerializer.Meta):
         fields = [*AppointmentClinicSerializer.Meta.fields, "clinic_type"]
         read_only_fields = fields
+
+
+class RescheduleSerializer(serializers.Serializer):
+    appointment_date = serializers.DateField()
+    appointment_time = serializers.TimeField()
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class _HistoryActorSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.CharField(help_text="The role they acted in then: patient, doctor, receptionist, ...")
+
+
+class AppointmentHistorySerializer(serializers.ModelSerializer):
+    """One row of an appointment's history (contract section 3), oldest first. `event` says what changed."""
+
+    by = serializers.SerializerMethodField()
+    from_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AppointmentHistory
+        fields = [
+            "at",
+            "event",
+            "by",
+            "from_status",
+            "to_status",
+            "from_date",
+            "from_time",
+            "to_date",
+            "to_time",
+            "reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(_HistoryActorSerializer(allow_null=True))
+    def get_by(self, row) -> dict | None:
+        if row.by is None:
+            return None
+        return {"id": str(row.by.pk), "name": row.by.name, "role": row.by_role}
+
+    @extend_schema_field(serializers.ChoiceField(choices=AppointmentStatus.choices, allow_null=True))
+    def get_from_status(self, row) -> str | None:
+        return row.from_status or None  # null on the booking row
+
+
+class QueueQuerySerializer(serializers.Serializer):
+    clinic_id = serializers.UUIDField(required=False, help_text="Required when the doctor works at several clinics.")
+    date = serializers.DateField(required=False, help_text="Default: today in clinic time.")
+
+
+class QueueNextSerializer(serializers.Serializer):
+    clinic_id = serializers.UUIDField(required=False, help_text="Required when the doctor works at several clinics.")
+
+
+class QueueSerializer(serializers.Serializer):
+    """The doctor's queue (schema only: QueueView builds it)."""
+
+    now_serving = serializers.IntegerField(allow_null=True)
+    waiting = DoctorAppointmentSerializer(many=True)
+    not_arrived = serializers.IntegerField()
+
+
+class QueuePositionSerializer(serializers.Serializer):
+    token_number = serializers.IntegerField()
+    now_serving = serializers.IntegerField(allow_null=True)
+    ahead_of_you = serializers.IntegerField()
+    estimated_wait_minutes = serializers.IntegerField()

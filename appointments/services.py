@@ -3,18 +3,36 @@ from datetime import date, time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
-from users.models import User
+from users.models import User, role_key
 from users.services import walk_in_patient
 from users.sms import SMSError, get_sms_backend
 
-from .models import ACTIVE_STATUSES, Actor, Appointment, AppointmentMode, AppointmentStatus, AppointmentType
-from .selectors import beyond_horizon, clinic_now, free_slots, slot_inputs
+from .models import (
+    ACTIVE_STATUSES,
+    Actor,
+    Appointment,
+    AppointmentHistory,
+    AppointmentMode,
+    AppointmentStatus,
+    AppointmentType,
+    HistoryEvent,
+)
+from .selectors import (
+    QUEUE_COLUMNS,
+    beyond_horizon,
+    clinic_now,
+    free_slots,
+    next_token,
+    queue_day,
+    slot_inputs,
+    waiting,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,44 +61,35 @@ def allowed_moves(*, current: str, actor: Actor) -> list[str]:
 
 def _check_booking_cap(*, patient: User, today: date) -> None:
     """At most MAX_ACTIVE_BOOKINGS_PER_PATIENT upcoming appointments per patient (0 = no cap), so that one account
-    cannot hold a doctor's calendar. The patient's row lock makes two bookings at once count each other."""
+    cannot hold a doctor's calendar. The patient's row lock, taken by the same statement that counts, makes two
+    bookings at once count each other."""
     cap = settings.MAX_ACTIVE_BOOKINGS_PER_PATIENT
     if not cap:
         return
-    User.objects.select_for_update().filter(pk=patient.pk).first()
-    upcoming = Appointment.objects.filter(patient=patient, status__in=ACTIVE_STATUSES, appointment_date__gte=today)
-    if upcoming.count() >= cap:
+    upcoming = (
+        Appointment.objects.filter(patient=OuterRef("pk"), status__in=ACTIVE_STATUSES, appointment_date__gte=today)
+        .order_by()
+        .values("patient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    locked = User.objects.select_for_update().filter(pk=patient.pk).annotate(upcoming=Subquery(upcoming))
+    if (locked.values_list("upcoming", flat=True).first() or 0) >= cap:
         raise Conflict(f"You already have {cap} upcoming appointments. Cancel one before booking another.")
 
 
-@transaction.atomic
-def appointment_book(
-    *,
-    patient: User,
-    doctor: DoctorProfile,
-    on: date,
-    at: time,
-    appointment_type: str = AppointmentType.FIRST_VISIT,
-    mode: str = AppointmentMode.IN_CLINIC,
-    notes: str = "",
-    clinic=None,
-    booked_by: User | None = None,
-) -> Appointment:
-    """The one booking path: the patient's own, and the clinic desk's (`booked_by`, `clinic` its own)."""
-    # Serialise bookings per doctor: a second request waits here, then sees the first booking (and the
-    # max_patients count) before it decides.
-    doctor = DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
-    if doctor.user_id == patient.pk:
-        raise ValidationError("You cannot book an appointment with yourself.")
-    if mode == AppointmentMode.VIDEO and not doctor.offers_video_consultation:
-        raise ValidationError({"mode": ["This doctor does not offer video consultations."]})
-    now = clinic_now()
+def _bookable(*, doctor: DoctorProfile, on: date, at: time, clinic_id, now, moving: Appointment | None = None):
+    """The booking rules for one time, for a new booking and for `moving` an appointment there (its own time does
+    not count as taken): the time is ahead, within the horizon, on the doctor's grid (at `clinic_id` when given),
+    not on leave, free, and its window not full. Returns the window and the day's next token at its clinic. The
+    caller holds the doctor row lock, so what this reads stays true until it commits."""
     if (on, at) <= (now.date(), now.time()):
         raise ValidationError("That time has already passed. Please pick a future slot.")
-    _check_booking_cap(patient=patient, today=now.date())
     if beyond_horizon(on, now):
         raise ValidationError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
-    windows, leaves, booked = slot_inputs(doctor_id=doctor.pk, on=on, clinic_id=getattr(clinic, "pk", None))
+    windows, leaves, booked, last_tokens = slot_inputs(doctor_id=doctor.pk, on=on, clinic_id=clinic_id)
+    if moving is not None and moving.appointment_date == on and moving.status in ACTIVE_STATUSES:
+        booked.remove(moving.appointment_time)
     window = next((w for w in windows if at in w.grid()), None)
     if window is None:
         raise ValidationError("The doctor does not see patients at that time. Pick one of the available slots.")
@@ -90,10 +99,58 @@ def appointment_book(
         if at in booked:
             raise Conflict(SLOT_TAKEN)
         raise Conflict("All appointments in this session are booked. Please pick another time.")
+    return window, next_token(last_tokens, window.clinic_id)
+
+
+def _acting_role(by: User | None, actor: Actor) -> str:
+    """The role a history row names: what the person acted as (a doctor booking for themselves is a patient)."""
+    if actor in (Actor.PATIENT, Actor.OPERATOR) or by is None:
+        return actor.value
+    return role_key(by.roles_id)
+
+
+def _history(appointment: Appointment, event: str, *, by: User | None, actor: Actor, **change) -> AppointmentHistory:
+    """One history row (contract section 3), unsaved: the caller writes it in the transaction of the change. The
+    appointment's status, date and time are the row's `to_*` unless the change says otherwise."""
+    change.setdefault("to_status", appointment.status)
+    change.setdefault("to_date", appointment.appointment_date)
+    change.setdefault("to_time", appointment.appointment_time)
+    return AppointmentHistory(appointment=appointment, event=event, by=by, by_role=_acting_role(by, actor), **change)
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: User,
+    doctor: DoctorProfile | int,
+    on: date,
+    at: time,
+    appointment_type: str = AppointmentType.FIRST_VISIT,
+    mode: str = AppointmentMode.IN_CLINIC,
+    notes: str = "",
+    clinic=None,
+    booked_by: User | None = None,
+) -> Appointment:
+    """The one booking path: the patient's own, and the clinic desk's (`booked_by`, `clinic` its own). `doctor` is
+    the profile or its id (an unknown id is a 400 on the field). The token is the day's next at the clinic, handed
+    out under the same lock."""
+    # Serialise bookings per doctor: a second request waits here, then sees the first booking (and the
+    # max_patients count, and the last token) before it decides. This is the only read of the doctor.
+    doctor_id = getattr(doctor, "pk", doctor)
+    doctor = DoctorProfile.objects.select_for_update().filter(pk=doctor_id).first()
+    if doctor is None:
+        raise ValidationError({"doctor": [f'Invalid pk "{doctor_id}" - object does not exist.']})
+    if doctor.user_id == patient.pk:
+        raise ValidationError("You cannot book an appointment with yourself.")
+    if mode == AppointmentMode.VIDEO and not doctor.offers_video_consultation:
+        raise ValidationError({"mode": ["This doctor does not offer video consultations."]})
+    now = clinic_now()
+    _check_booking_cap(patient=patient, today=now.date())
+    window, token = _bookable(doctor=doctor, on=on, at=at, clinic_id=getattr(clinic, "pk", None), now=now)
     fee = doctor.first_visit_fee if appointment_type == AppointmentType.FIRST_VISIT else doctor.follow_up_fee
     try:
         with transaction.atomic():
-            return Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 patient=patient,
                 doctor=doctor,
                 clinic_id=window.clinic_id,
@@ -104,9 +161,61 @@ def appointment_book(
                 notes=notes,
                 fee_charged=fee,
                 booked_by=booked_by,
+                token_number=token,
             )
     except IntegrityError:  # the partial unique constraint is the backstop
         raise Conflict(SLOT_TAKEN) from None
+    actor = Actor.PATIENT if booked_by is None else Actor.DESK
+    _history(appointment, HistoryEvent.BOOKED, by=booked_by or patient, actor=actor).save()
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *, appointment: Appointment, on: date, at: time, actor: Actor, by: User, reason: str = ""
+) -> Appointment:
+    """Move an appointment to another time (contract section 3): the booking rules and the doctor row lock of
+    `appointment_book`, at the appointment's clinic; the old time is free as soon as this commits. It keeps its id,
+    gets the new day's next token when the day changes, leaves the queue (check-in and call are cleared) and returns
+    to pending when the patient moved it. A taken time is a 409 and nothing changes."""
+    doctor = DoctorProfile.objects.select_for_update().get(pk=appointment.doctor_id)
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    now = clinic_now()
+    if appointment.status not in ACTIVE_STATUSES:
+        raise Conflict(f"A {appointment.status} appointment cannot be moved.")
+    if (appointment.appointment_date, appointment.appointment_time) <= (now.date(), now.time()):
+        raise Conflict("This appointment time has passed; it can no longer be moved.")
+    if (on, at) == (appointment.appointment_date, appointment.appointment_time):
+        raise ValidationError("The appointment is already at that time.")
+    _, token = _bookable(doctor=doctor, on=on, at=at, clinic_id=appointment.clinic_id, now=now, moving=appointment)
+    before = {
+        "from_status": appointment.status,
+        "from_date": appointment.appointment_date,
+        "from_time": appointment.appointment_time,
+    }
+    if on != appointment.appointment_date:
+        appointment.token_number = token
+    appointment.appointment_date, appointment.appointment_time = on, at
+    appointment.checked_in_at = appointment.called_at = None
+    if actor == Actor.PATIENT:
+        appointment.status = AppointmentStatus.PENDING
+    try:
+        with transaction.atomic():
+            appointment.save(
+                update_fields=[
+                    "appointment_date",
+                    "appointment_time",
+                    "token_number",
+                    "checked_in_at",
+                    "called_at",
+                    "status",
+                    "updated_at",
+                ]
+            )
+    except IntegrityError:
+        raise Conflict(SLOT_TAKEN) from None
+    _history(appointment, HistoryEvent.RESCHEDULED, by=by, actor=actor, reason=reason[:500], **before).save()
+    return appointment
 
 
 @transaction.atomic
@@ -137,7 +246,40 @@ def _tell_walk_in(appointment: Appointment) -> None:
         logger.warning("Could not tell walk-in patient of appointment %s", appointment.pk)
 
 
-def appointments_release(*, appointments, cancel: bool, reason: str, what: str) -> int:
+@transaction.atomic
+def appointment_check_in(*, appointment: Appointment, actor: Actor, by: User) -> Appointment:
+    """The patient has arrived (contract section 3): today's pending or confirmed appointments only (409 otherwise).
+    Checking in twice changes nothing."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status not in ACTIVE_STATUSES:
+        raise Conflict(f"A {appointment.status} appointment cannot be checked in.")
+    if appointment.appointment_date != clinic_now().date():
+        raise Conflict("Only today's appointments can be checked in.")
+    if appointment.checked_in_at is None:
+        appointment.checked_in_at = timezone.now()
+        appointment.save(update_fields=["checked_in_at", "updated_at"])
+        _history(appointment, HistoryEvent.CHECKED_IN, by=by, actor=actor, from_status=appointment.status).save()
+    return appointment
+
+
+@transaction.atomic
+def queue_next(*, doctor: DoctorProfile, clinic, by: User) -> Appointment:
+    """The doctor calls the next checked-in patient at this clinic today, in token order. The doctor row lock (the
+    one bookings take) orders two devices calling at once: each gets a different patient. 409 when nobody waits."""
+    DoctorProfile.objects.select_for_update().get(pk=doctor.pk)
+    today = clinic_now().date()
+    day = queue_day(doctor_id=doctor.pk, clinic_id=clinic.pk, on=today, columns=("id", *QUEUE_COLUMNS))
+    first = next(iter(waiting(day)), None)
+    if first is None:
+        raise Conflict("Nobody is waiting: no checked-in patient has yet to be called.")
+    appointment = Appointment.objects.get(pk=first["id"])
+    appointment.called_at = timezone.now()
+    appointment.save(update_fields=["called_at", "updated_at"])
+    _history(appointment, HistoryEvent.CALLED, by=by, actor=Actor.DOCTOR, from_status=appointment.status).save()
+    return appointment
+
+
+def appointments_release(*, appointments, cancel: bool, reason: str, what: str, by: User) -> int:
     """The upcoming active appointments in `appointments` stand in the way of a doctor's leave or a clinic's
     closure: without `cancel` a 409 that lists them; with it they are all cancelled, the reason recorded. The caller
     holds the doctor row locks that bookings take, so no booking slips in between."""
@@ -165,9 +307,17 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str) 
                 ]
             },
         )
-    return Appointment.objects.filter(pk__in=[a["id"] for a in held]).update(
-        status=AppointmentStatus.CANCELLED, cancellation_reason=reason, updated_at=timezone.now()
-    )
+    released, history = list(Appointment.objects.filter(pk__in=[a["id"] for a in held])), []
+    for appointment in released:
+        before = appointment.status
+        appointment.status, appointment.cancellation_reason = AppointmentStatus.CANCELLED, reason
+        appointment.status_changed_by, appointment.updated_at = by, timezone.now()
+        history.append(
+            _history(appointment, HistoryEvent.STATUS, by=by, actor=Actor.DESK, from_status=before, reason=reason)
+        )
+    Appointment.objects.bulk_update(released, ["status", "cancellation_reason", "status_changed_by", "updated_at"])
+    AppointmentHistory.objects.bulk_create(history)
+    return len(released)
 
 
 @transaction.atomic
@@ -197,4 +347,6 @@ def appointment_move(
         appointment.notes = f"{appointment.notes}\n\n{notes}".strip()
     appointment.status_changed_by = by
     appointment.save(update_fields=["status", "cancellation_reason", "notes", "status_changed_by", "updated_at"])
+    kept_reason = appointment.cancellation_reason if to == AppointmentStatus.CANCELLED else ""
+    _history(appointment, HistoryEvent.STATUS, by=by, actor=actor, from_status=current, reason=kept_reason).save()
     return appointment

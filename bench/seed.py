@@ -106,7 +106,9 @@ def main(out: Path) -> None:
     for i, doctor in enumerate(doctors):
         clinic = clinics[i % CLINICS]
         slots = [(day, t, "completed") for day in days for t in TIMES] + [(next_monday, t, "pending") for t in TIMES]
+        tokens = {}
         for j, (on, at, status) in enumerate(slots[: APPOINTMENTS // DOCTORS]):
+            tokens[on] = tokens.get(on, 0) + 1
             rows.append(
                 Appointment(
                     patient=patients[(i * 100 + j) % PATIENTS],
@@ -117,6 +119,7 @@ def main(out: Path) -> None:
                     appointment_type="first_visit",
                     status=status,
                     fee_charged=doctor.first_visit_fee,
+                    token_number=tokens[on],
                 )
             )
     Appointment.objects.bulk_create(rows, batch_size=2000)

@@ -1,5 +1,5 @@
 from django.db.models import Count, Q, QuerySet
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from .models import Clinic, ClinicMember, MemberRole, MemberStatus
 
@@ -42,3 +42,25 @@ def clinic_for_desk(*, user, clinic_id) -> Clinic:
     ):
         raise PermissionDenied("Only this clinic's owner and receptionists can see its appointments.")
     return clinic
+
+
+def clinic_for_doctor(*, user, clinic_id=None) -> Clinic:
+    """An active clinic where the caller is a doctor now (their queue's clinic). Unknown -> 404; one where they are
+    not a doctor (a public object) -> 403. Without `clinic_id`, their only clinic (400 when they have several)."""
+    theirs = Clinic.objects.filter(
+        is_active=True,
+        members__in=active_memberships(MemberRole.DOCTOR).filter(user_id=user.pk),
+    )
+    if clinic_id is None:
+        clinics = list(theirs[:2])
+        if len(clinics) > 1:
+            raise ValidationError({"clinic_id": ["You are a doctor at several clinics: say which one."]})
+        if not clinics:
+            raise PermissionDenied("You are not a doctor of any active clinic.")
+        return clinics[0]
+    clinic = theirs.filter(pk=clinic_id).first()
+    if clinic is not None:
+        return clinic
+    if not Clinic.objects.filter(pk=clinic_id, is_active=True).exists():
+        raise NotFound("Clinic not found.")
+    raise PermissionDenied("You are not a doctor of this clinic.")

@@ -91,9 +91,10 @@ def clinic_onboarding_complete(*, owner: User, time_slots: list[dict] = (), **fi
 
 
 @transaction.atomic
-def clinic_deactivate(*, clinic: Clinic, cancel_appointments: bool = False) -> None:
-    """Closing a clinic with upcoming appointments is refused (409, listing them) unless they are to be cancelled.
-    Its doctors' row locks (the ones bookings take) keep a booking from landing while it closes."""
+def clinic_deactivate(*, clinic: Clinic, cancel_appointments: bool = False, by=None) -> None:
+    """Closing a clinic with upcoming appointments is refused (409, listing them) unless they are to be cancelled
+    (recorded as done by `by`, its owner by default). Its doctors' row locks (the ones bookings take) keep a booking
+    from landing while it closes."""
     from appointments.services import appointments_release  # appointments stands on clinic: looked up lazily
 
     doctors = apps.get_model("doctors", "DoctorProfile").objects.filter(user__clinic_memberships__clinic=clinic)
@@ -103,6 +104,7 @@ def clinic_deactivate(*, clinic: Clinic, cancel_appointments: bool = False) -> N
         cancel=cancel_appointments,
         reason="The clinic has closed.",
         what="this clinic's calendar",
+        by=by or clinic.owner,
     )
     clinic.is_active = False
     clinic.save(update_fields=["is_active", "updated_at"])

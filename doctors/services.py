@@ -74,7 +74,11 @@ def leave_create(*, doctor: DoctorProfile, clinic=None, cancel_appointments: boo
     if clinic is not None:
         held = held.filter(clinic=clinic)
     appointments_release(
-        appointments=held, cancel=cancel_appointments, reason="The doctor is on leave.", what="this leave"
+        appointments=held,
+        cancel=cancel_appointments,
+        reason="The doctor is on leave.",
+        what="this leave",
+        by=doctor.user,
     )
     return DoctorLeave.objects.create(doctor=doctor, clinic=clinic, **fields)
 

@@ -58,6 +58,13 @@ def test_appointment_status_is_not_a_form_field_and_cancel_goes_through_the_stat
     assert pending.cancellation_reason == "Cancelled by QuickCare support (Ops Priya)."
     assert completed.status == "completed"  # a final status stays final, for operators too
     assert b"Cannot change a completed appointment to cancelled." in response.content
+    # The cancel is in the appointment's history, as the operator's, shown read-only on its page.
+    [row] = pending.history.all()
+    assert (row.event, row.from_status, row.to_status, row.by_role) == ("status", "pending", "cancelled", "operator")
+    page = operator_client.get(reverse("admin:appointments_appointment_change", args=[pending.pk])).content
+    assert b"operator" in page and b'name="history-0-event"' not in page
+    for field in (b"token_number", b"checked_in_at", b"called_at"):
+        assert b'name="' + field + b'"' not in page
 
 
 def test_ending_a_membership_in_the_admin_gives_the_earlier_role_back(operator_client):
@@ -106,5 +113,8 @@ def test_every_admin_page_opens(operator_client, patient):
         "doctors/doctorprofile",
         "doctors/doctoravailability",
         "users/user",
+        "appointments/idempotencykey",
+        "documents/admissionsubmission",
+        "documents/documentaccesslog",
     ):
         assert operator_client.get(f"/admin/{model}/").status_code == 200, model

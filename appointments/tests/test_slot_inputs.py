@@ -62,7 +62,7 @@ def test_windows_are_bookable_exactly_when_every_condition_holds(setting, monday
     make_window(doctor=make_doctor(clinic=a), clinic=a)  # another doctor's window at the same clinic never counts
     for name in broken:
         BREAKS[name](doctor, a)
-    windows, _, _ = slot_inputs(doctor_id=doctor.pk, on=monday)
+    windows, *_ = slot_inputs(doctor_id=doctor.pk, on=monday)
     expected = [] if WHOLE_DOCTOR & set(broken) else [Window(b.pk, time(17), time(20), 20, 4)]
     if not broken:
         expected.insert(0, Window(a.pk, time(9), time(12), 15, 20))
@@ -74,7 +74,7 @@ def test_windows_are_bookable_exactly_when_every_condition_holds(setting, monday
 def test_clinic_filter_keeps_that_clinic_only(setting, monday, which):
     doctor, *clinics = setting
     clinic = clinics[which]
-    windows, _, _ = slot_inputs(doctor_id=doctor.pk, on=monday, clinic_id=clinic.pk)
+    windows, *_ = slot_inputs(doctor_id=doctor.pk, on=monday, clinic_id=clinic.pk)
     assert windows == orm_windows(doctor, monday, clinic) and [w.clinic_id for w in windows] == [clinic.pk]
 
 
@@ -83,7 +83,7 @@ def test_leaves_covering_the_day_at_any_or_one_clinic(setting, monday):
     DoctorLeave.objects.create(doctor=doctor, start_date=monday - timedelta(days=2), end_date=monday)
     DoctorLeave.objects.create(doctor=doctor, clinic=a, start_date=monday, end_date=monday + timedelta(days=1))
     DoctorLeave.objects.create(doctor=doctor, start_date=monday + timedelta(days=1), end_date=monday + timedelta(7))
-    _, leaves, _ = slot_inputs(doctor_id=doctor.pk, on=monday)
+    _, leaves, *_ = slot_inputs(doctor_id=doctor.pk, on=monday)
     assert sorted(leaves, key=lambda leave: leave.start_date) == [
         Leave(monday - timedelta(days=2), monday, None),
         Leave(monday, monday + timedelta(days=1), a.pk),
@@ -97,5 +97,5 @@ def test_booked_times_are_the_active_appointments_of_that_day(setting, monday):
     make_appointment(doctor=doctor, clinic=a, on=monday, at=time(9, 15), status="cancelled")
     make_appointment(doctor=doctor, clinic=a, on=monday + timedelta(days=7), at=time(9, 30))
     make_appointment(doctor=make_doctor(clinic=a), clinic=a, on=monday, at=time(10))
-    _, _, booked = slot_inputs(doctor_id=doctor.pk, on=monday)
+    _, _, booked, _ = slot_inputs(doctor_id=doctor.pk, on=monday)
     assert sorted(booked) == [time(9), time(17, 20)]
