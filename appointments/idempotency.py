@@ -38,7 +38,7 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyKey | Response:
     forgotten and claimed anew; the same key with another request is a 422."""
     try:
         with transaction.atomic():
-            return IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status_code=0, body={})
+            return IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, status_code=0, body="")
     except IntegrityError:
         pass
     earlier = IdempotencyKey.objects.select_for_update().get(user=user, key=key)
@@ -47,7 +47,7 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyKey | Response:
         return earlier
     if earlier.fingerprint != fingerprint:
         raise UnprocessableEntity(f"This {HEADER} was already used for a different request.")
-    replay = Response(earlier.body, status=earlier.status_code)
+    replay = Response(json.loads(earlier.body), status=earlier.status_code)  # the same bytes once rendered again
     replay["Idempotent-Replayed"] = "true"
     return replay
 
@@ -68,7 +68,7 @@ def idempotent(view, request, act: Callable[[], Response]) -> Response:
                 response = act()
         except Exception as exc:  # an API refusal becomes its answer; anything else re-raises and rolls back
             response = view.handle_exception(exc)
-        claim.status_code, claim.body = response.status_code, json.loads(JSONRenderer().render(response.data))
+        claim.status_code, claim.body = response.status_code, JSONRenderer().render(response.data).decode()
         claim.save()
     return response
 

@@ -125,7 +125,7 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
     status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    body = models.TextField(help_text="The answer as it was sent (JSON).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -130,6 +130,24 @@ def main() -> None:
                     },
                 },
             ),
+            (
+                "GET /api/appointments/doctor/queue/ (busy day)",
+                f"/api/appointments/doctor/queue/?clinic_id={targets['clinic']}&date={targets['busy_day']}",
+                {"headers": [f"Authorization: Bearer {targets['doctor_token']}"]},
+            ),
+            (
+                "POST /api/appointments/my/<id>/reschedule/",
+                "/api/appointments/my/",
+                {
+                    "script": "reschedule.lua",
+                    "env": {
+                        **os.environ,
+                        "MOVES": str(work / "reschedules.txt"),
+                        "TOKEN": targets["mover_token"],
+                        "WRK_THREADS": str(args.threads),
+                    },
+                },
+            ),
         ]
         results = []
         for name, path, options in runs:

@@ -1,8 +1,8 @@
 """Seed the benchmark data set through the ORM: 20 clinics, 200 doctors, 2,000 patients, 20,000 appointments.
 
 Usage (from the repo root, against an empty migrated database): python bench/seed.py OUT_DIR
-Writes OUT_DIR/targets.json (ids and a patient token for the load runs) and OUT_DIR/bookings.txt (one free
-booking body per line, for the booking run).
+Writes OUT_DIR/targets.json (ids and tokens for the load runs), OUT_DIR/bookings.txt (one free booking body per
+line, for the booking run) and OUT_DIR/reschedules.txt (an appointment id and a free new time per line).
 """
 
 import json
@@ -126,6 +126,37 @@ def main(out: Path) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum would do after a bulk load: fresh planner statistics
 
+    # The busy day's queue of the first doctor: half of their patients have checked in.
+    first_day = Appointment.objects.filter(doctor=doctors[0], appointment_date=next_monday).order_by("token_number")
+    Appointment.objects.filter(pk__in=list(first_day.values_list("pk", flat=True)[::2])).update(
+        checked_in_at=timezone.now()
+    )
+
+    # The reschedule run: a second patient holds one appointment with each of MOVERS doctors, 40 weeks out; each
+    # line moves one of them to a fresh free time of its own doctor (lines cycle through the appointments, so the
+    # same one is never moved twice at once).
+    mover, movers_day = patients[1], next_monday + timedelta(weeks=40)
+    held = Appointment.objects.bulk_create(
+        Appointment(
+            patient=mover,
+            doctor=doctor,
+            clinic=clinics[i % CLINICS],
+            appointment_date=movers_day,
+            appointment_time=TIMES[0],
+            appointment_type="first_visit",
+            fee_charged=doctor.first_visit_fee,
+            token_number=1,
+        )
+        for i, doctor in enumerate(doctors)
+    )
+    workdays = [movers_day + timedelta(days=d) for d in range(1, 60) if (movers_day + timedelta(days=d)).weekday() < 6]
+    with open(out / "reschedules.txt", "w") as moves:
+        for n in range(600):
+            on, at = workdays[n // len(TIMES)], TIMES[n % len(TIMES)]
+            for appointment in held:
+                body = {"appointment_date": on.isoformat(), "appointment_time": at.strftime("%H:%M")}
+                moves.write(f"{appointment.id}\t{json.dumps(body)}\n")
+
     booker = patients[0]
     far = next_monday + timedelta(weeks=20)
     with open(out / "bookings.txt", "w") as bookings:
@@ -148,6 +179,8 @@ def main(out: Path) -> None:
         json.dumps(
             {
                 "token": tokens_for(booker)["access"],
+                "doctor_token": tokens_for(doctors[0].user)["access"],
+                "mover_token": tokens_for(mover)["access"],
                 "doctor": doctors[0].id,
                 "clinic": str(clinics[0].id),
                 "busy_day": next_monday.isoformat(),

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(max_length=255)),
                 ('fingerprint', models.CharField(help_text='SHA-256 of the method, path and body.', max_length=64)),
                 ('status_code', models.PositiveSmallIntegerField()),
-                ('body', models.JSONField()),
+                ('body', models.TextField(help_text='The answer as it was sent (JSON).')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),

@@ -5,9 +5,12 @@ from datetime import time
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from appointments.models import Appointment
-from appointments.services import appointment_book
+from appointments.models import Actor, Appointment, AppointmentHistory
+from appointments.services import appointment_book, appointment_reschedule, queue_next
 from appointments.tests.factories import make_appointment
 from doctors.tests.factories import make_doctor, make_window, next_weekday
 from QuickCare.exceptions import Conflict
@@ -121,3 +124,83 @@ def test_sqlite_dev_server_gives_one_201_to_twenty_concurrent_bookings(tmp_path)
         for thread in threads:
             thread.join(timeout=90)
     assert sorted(statuses) == [201] + [409] * 19
+
+
+# --- The OPD day under concurrency (contract section 3) -------------------------------------------------------------
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_thirty_concurrent_bookings_of_one_day_get_tokens_one_to_thirty_once_each():
+    doctor = make_doctor()
+    make_window(doctor=doctor, start=time(9), end=time(17), slot_duration_minutes=15, max_patients=40)
+    monday = next_weekday(0)
+    patients = [make_user() for _ in range(30)]
+    times = [time(9 + i // 4, 15 * (i % 4)) for i in range(30)]
+
+    outcomes = run_together(30, lambda i: appointment_book(patient=patients[i], doctor=doctor, on=monday, at=times[i]))
+
+    assert outcomes == ["ok"] * 30
+    assert sorted(Appointment.objects.values_list("token_number", flat=True)) == list(range(1, 31))
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_devices_calling_next_at_once_get_two_different_patients():
+    doctor = make_doctor()
+    today = timezone.localdate()
+    clinic = doctor.user.clinic_memberships.get().clinic
+    for i in range(2):
+        make_appointment(doctor=doctor, on=today, at=time(0, i), checked_in_at=timezone.now())
+    called = []
+
+    outcomes = run_together(2, lambda i: called.append(queue_next(doctor=doctor, clinic=clinic, by=doctor.user).pk))
+
+    assert outcomes == ["ok", "ok"] and len(set(called)) == 2
+    assert Appointment.objects.filter(called_at__isnull=False).count() == 2
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_concurrent_reschedules_onto_one_free_time_move_exactly_one():
+    doctor = make_doctor()
+    make_window(doctor=doctor, start=time(9), end=time(17), slot_duration_minutes=15, max_patients=40)
+    monday = next_weekday(0)
+    booked = [make_appointment(doctor=doctor, on=monday, at=time(9 + i // 4, 15 * (i % 4))) for i in range(20)]
+    before = {a.pk: (a.appointment_time, a.token_number) for a in booked}
+
+    outcomes = run_together(
+        20,
+        lambda i: appointment_reschedule(
+            appointment=booked[i], on=monday, at=time(16), actor=Actor.PATIENT, by=booked[i].patient
+        ),
+    )
+
+    assert sorted(outcomes) == ["conflict"] * 19 + ["ok"]
+    moved = Appointment.objects.get(appointment_time=time(16))
+    for appointment in Appointment.objects.exclude(pk=moved.pk):
+        assert (appointment.appointment_time, appointment.token_number) == before[appointment.pk]
+    assert AppointmentHistory.objects.filter(event="rescheduled").count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_idempotency_key_sent_by_ten_threads_at_once_makes_one_appointment():
+    doctor = make_doctor()
+    make_window(doctor=doctor, start=time(9), end=time(12))
+    patient = make_user()
+    booking = {"doctor": doctor.id, "appointment_date": next_weekday(0).isoformat(), "appointment_time": "09:00"}
+    answers = []
+
+    def post(i):
+        client = APIClient()
+        client.force_authenticate(patient)
+        response = client.post(reverse("appointments:my-list"), booking, format="json", HTTP_IDEMPOTENCY_KEY="tap")
+        answers.append((response.status_code, response.content))
+
+    outcomes = run_together(10, post)
+
+    assert outcomes == ["ok"] * 10
+    assert [status for status, _ in answers] == [201] * 10
+    assert len({body for _, body in answers}) == 1  # every thread got the one answer
+    assert Appointment.objects.count() == 1
