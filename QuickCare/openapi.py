@@ -180,7 +180,9 @@ EXTRA = {  # (path suffix, method): extra answers
     ("/api/documents/", "post"): {"413": "The file is larger than the upload limit."},
     ("/onboarding/patient/step1/", "post"): {"503": "The OTP could not be sent."},
     ("/onboarding/clinic/step1/", "post"): {"503": "The OTP could not be sent."},
+    ("/queue/", "get"): {"409": "The appointment is cancelled or finished: it is in no queue."},
 }
+IDEMPOTENCY_ERRORS = {"422": "The Idempotency-Key was already used for a different request."}
 
 
 # DRF writes times as "09:00:00" (clinic-local, no offset); JSON Schema's "time" format demands an offset.
@@ -223,6 +225,8 @@ def refine_schema(result, generator, request, public):
             errors = dict(ERRORS)
             if method in ("post", "put", "patch", "delete"):
                 errors.update(WRITE_ERRORS)
+            if any(p.get("in") == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", [])):
+                errors.update(IDEMPOTENCY_ERRORS)
             for (suffix, extra_method), extra in EXTRA.items():
                 if path.endswith(suffix) and method == extra_method:
                     errors.update(extra)

@@ -514,3 +514,39 @@ def test_a_bad_key_is_400(auth_client, doctor, patient, key):
         book(auth_client(patient), doctor, key=key), 400, {"message": "Idempotency-Key must be 1 to 255 characters."}
     )
     assert not Appointment.objects.exists()
+
+
+# --- who may call what --------------------------------------------------------------------------------------------
+
+
+def test_roles_without_business_and_anonymous_callers(api_client, auth_client, doctor, clinic, patient):
+    appointment = make_appointment(doctor=doctor, on=MONDAY, patient=patient)
+    lab = make_member(clinic=clinic, member_role=MemberRole.LAB_MEMBER).user
+    doctors_only = {"message": "Only doctors can do this."}
+    own_records = {"message": "Only patients (and clinic staff, for their own records) can do this."}
+    desk_only = {"message": "Only this clinic's owner and receptionists can see its appointments."}
+    cases = [
+        ("post", reverse("appointments:doctor-check-in", args=[appointment.id]), lab, 403, doctors_only),
+        ("get", reverse("appointments:doctor-queue"), lab, 403, doctors_only),
+        ("post", reverse("appointments:doctor-queue-next"), clinic.owner, 403, doctors_only),
+        ("post", reverse("appointments:doctor-reschedule", args=[appointment.id]), patient, 403, doctors_only),
+        ("get", reverse("appointments:doctor-history", args=[appointment.id]), patient, 403, doctors_only),
+        ("get", reverse("appointments:my-queue", args=[appointment.id]), clinic.owner, 403, own_records),
+        ("post", reverse("appointments:my-reschedule", args=[appointment.id]), clinic.owner, 403, own_records),
+        ("get", reverse("appointments:my-history", args=[appointment.id]), clinic.owner, 403, own_records),
+        ("get", reverse("appointments:my-history", args=[appointment.id]), doctor.user, 404, NOT_FOUND),
+        ("post", reverse("appointments:clinic-check-in", args=[clinic.id, appointment.id]), lab, 403, desk_only),
+        (
+            "post",
+            reverse("appointments:clinic-reschedule", args=[clinic.id, appointment.id]),
+            doctor.user,
+            403,
+            desk_only,
+        ),
+        ("get", reverse("appointments:clinic-history", args=[clinic.id, appointment.id]), patient, 403, desk_only),
+    ]
+    for method, url, who, status, body in cases:
+        assert_refused(getattr(auth_client(who), method)(url, {}, format="json"), status, body)
+        refused = getattr(api_client, method)(url, {}, format="json")
+        assert_refused(refused, 401, {"message": "Authentication credentials were not provided."})
+    assert AppointmentHistory.objects.count() == 0
