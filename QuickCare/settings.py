@@ -1,5 +1,6 @@
 """QuickCare settings: environment variables first, then `.env` (python-decouple). Every key is in `.env.example`."""
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -31,7 +32,10 @@ INSTALLED_APPS = [
     "clinic",
     "appointments",
     "documents",
+    "notifications",  # every message the clinic sends a person, through Django's tasks framework
     "demo",  # seed_demo: demo data across every domain app
+    "django_tasks_db",  # the embedded task queue (TASKS_BACKEND=database)
+    "django_rq",  # the scaled-out one (TASKS_BACKEND=rq)
 ]
 
 MIDDLEWARE = [
@@ -246,6 +250,8 @@ SPECTACULAR_SETTINGS = {
         "QuickCare.openapi.refine_schema",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "users.models.Channel",
+        "LanguageEnum": "users.models.Language",
         "GenderEnum": "users.models.Gender",
         "BloodGroupEnum": "users.models.BloodGroup",
         "AddressTypeEnum": "users.models.AddressType",
@@ -289,6 +295,40 @@ DOCUMENT_QUOTA_BYTES = config("DOCUMENT_QUOTA_MB", default=500, cast=int) * 1024
 CARE_RELATIONSHIP_DAYS = config("CARE_RELATIONSHIP_DAYS", default=180, cast=int)
 # How long the temporary password of staff added without an account works (contract 2.1).
 STAFF_TEMP_PASSWORD_HOURS = config("STAFF_TEMP_PASSWORD_HOURS", default=72, cast=int)
+
+# --- Background work and notifications (contract section 4) ----------------------------------------------------------
+# Django's tasks framework. "database": the embedded queue (django-tasks-db; `make run` starts its worker beside the
+# server); "rq": Redis (django-tasks-rq), workers as separate processes (`make worker`); "immediate": run at once, in
+# the request (the test suite's default, set when pytest runs).
+UNDER_PYTEST = "PYTEST_VERSION" in os.environ
+TASKS_BACKEND = config("TASKS_BACKEND", default="immediate" if UNDER_PYTEST else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+# The rq backend's Redis (its own database number beside the cache's). Under pytest its jobs run at once.
+RQ_QUEUES = {
+    "default": {
+        "URL": config("TASKS_REDIS_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0"),
+        "ASYNC": not UNDER_PYTEST,
+    }
+}
+NOTIFY_MAX_ATTEMPTS = config("NOTIFY_MAX_ATTEMPTS", default=5, cast=int)
+NOTIFY_BACKOFF_SECONDS = config("NOTIFY_BACKOFF_SECONDS", default=30, cast=int)  # doubled after each failure
+NOTIFY_LEASE_SECONDS = config("NOTIFY_LEASE_SECONDS", default=120, cast=int)  # a claimed send's time to finish
+NOTIFY_SWEEP_SECONDS = config("NOTIFY_SWEEP_SECONDS", default=15, cast=int)
+NOTIFY_STALE_SECONDS = config("NOTIFY_STALE_SECONDS", default=600, cast=int)  # /api/health/ is 503 beyond it
+REMINDER_HOURS_BEFORE = config("REMINDER_HOURS_BEFORE", default="24,2", cast=Csv(int))
+WHATSAPP_BACKEND = config("WHATSAPP_BACKEND", default="notifications.channels.HttpWhatsAppBackend")
+WHATSAPP_HTTP_URL = config("WHATSAPP_HTTP_URL", default="")
+WHATSAPP_HTTP_TOKEN = config("WHATSAPP_HTTP_TOKEN", default="")
+WHATSAPP_HTTP_TIMEOUT_SECONDS = config("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
 # How long a booking's or reschedule's Idempotency-Key is remembered with its answer (contract section 3).
 IDEMPOTENCY_KEY_HOURS = config("IDEMPOTENCY_KEY_HOURS", default=24, cast=int)
 

@@ -15,6 +15,7 @@ from documents.views import (
     MyClinicAdmissionChecklistView,
     PrescriptionListCreateView,
 )
+from notifications.views import MyNotificationListView, MyNotificationReadView
 from QuickCare import converters  # noqa: F401 - registers <id:...> before the apps' urls load
 from QuickCare.exceptions import not_found
 from QuickCare.views import DocsAccess, HealthView
@@ -36,6 +37,8 @@ urlpatterns = [
         MemberOnboardingCompleteView.as_view(),
         name="member-onboarding-complete",
     ),
+    path("api/users/me/notifications/", MyNotificationListView.as_view(), name="my-notifications"),
+    path("api/users/me/notifications/<uuid:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("api/users/", include("users.urls")),
     # Admission documents are documents handed to a clinic (documents.services.admission_submit), so the documents
     # app serves them under the clinics' and the patient's appointments' paths (contract 2.6).

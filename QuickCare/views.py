@@ -9,10 +9,22 @@ from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from notifications.services import queue_health
+
 logger = logging.getLogger("quickcare.health")
 
 HealthSerializer = inline_serializer(
-    "Health", {"status": serializers.CharField(), "database": serializers.CharField(), "cache": serializers.CharField()}
+    "Health",
+    {
+        "status": serializers.CharField(),
+        "database": serializers.CharField(),
+        "cache": serializers.CharField(),
+        "notifications": serializers.CharField(help_text='"ok", or "stale" when the oldest due one waits too long.'),
+        "queue": inline_serializer(
+            "NotificationQueue",
+            {"oldest_queued_seconds": serializers.IntegerField(), "failed": serializers.IntegerField()},
+        ),
+    },
 )
 
 
@@ -50,8 +62,9 @@ def _cache():
 @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer})
 class HealthView(APIView):
     """For load balancers: 200 "ok" when the database and the cache answer; 200 "degraded" when only the cache is
-    down (the service keeps working on the database cache); 503 "error" when the database is down. The answer
-    names the failing part."""
+    down (the service keeps working on the database cache); 503 "error" when the database is down, or when the
+    oldest due notification has waited longer than NOTIFY_STALE_SECONDS (no worker is sending). The answer names
+    the failing part."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -59,5 +72,10 @@ class HealthView(APIView):
     def get(self, request):
         parts = {"database": _check("database", _database), "cache": _check("cache", _cache)}
         if parts["database"] != "ok":
+            return Response({"status": "error", **parts}, status=503)
+        health = queue_health()
+        parts["notifications"] = "stale" if health.pop("stale") else "ok"
+        parts["queue"] = health
+        if parts["notifications"] != "ok":
             return Response({"status": "error", **parts}, status=503)
         return Response({"status": "ok" if parts["cache"] == "ok" else "degraded", **parts})

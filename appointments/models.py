@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -133,3 +135,26 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}: {self.key}"
+
+
+class WaitlistEntry(models.Model):
+    """A patient waiting for a time to free up with a doctor on a day (contract section 4): when a booked time of
+    that day frees, the waiting patients are told, in the order they joined."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries")
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="waitlist_entries")
+    clinic = models.ForeignKey("clinic.Clinic", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text="When a freed time was last offered.")
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "doctor", "date"], name="one_waitlist_entry_per_day"),
+        ]
+        indexes = [models.Index(fields=["doctor", "date"])]
+
+    def __str__(self):
+        return f"{self.patient_id} waits for {self.doctor_id} on {self.date}"

@@ -9,7 +9,7 @@ from users.permissions import PERSON_ROLES
 from users.serializers import UserBriefSerializer
 from users.validators import contact_as_int
 
-from .models import Actor, AppointmentHistory, AppointmentMode, AppointmentStatus, AppointmentType
+from .models import Actor, AppointmentHistory, AppointmentMode, AppointmentStatus, AppointmentType, WaitlistEntry
 from .services import APPOINTMENT_MOVES
 
 
@@ -302,3 +302,18 @@ class QueuePositionSerializer(serializers.Serializer):
     now_serving = serializers.IntegerField(allow_null=True)
     ahead_of_you = serializers.IntegerField()
     estimated_wait_minutes = serializers.IntegerField()
+
+
+class WaitlistSerializer(serializers.ModelSerializer):
+    """A place on a doctor's waitlist for a day (contract section 4): `POST {"doctor", "date", "clinic"?}`."""
+
+    doctor = serializers.IntegerField(source="doctor_id", min_value=1, max_value=2**63 - 1)
+    doctor_name = serializers.CharField(source="doctor.user.name", read_only=True)
+    clinic = serializers.UUIDField(
+        source="clinic_id", required=False, allow_null=True, help_text="Any of theirs if absent."
+    )
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "doctor", "doctor_name", "clinic", "date", "created_at", "notified_at"]
+        read_only_fields = ["id", "doctor_name", "created_at", "notified_at"]

@@ -8,11 +8,13 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from doctors.models import DoctorProfile
+from doctors.selectors import bookable_windows, published
+from notifications.models import Kind
 from QuickCare.exceptions import Conflict
 from users.models import User, role_key
 from users.services import walk_in_patient
-from users.sms import SMSError, get_sms_backend
 
+from . import messages
 from .models import (
     ACTIVE_STATUSES,
     Actor,
@@ -22,6 +24,7 @@ from .models import (
     AppointmentStatus,
     AppointmentType,
     HistoryEvent,
+    WaitlistEntry,
 )
 from .selectors import (
     QUEUE_COLUMNS,
@@ -130,6 +133,7 @@ def appointment_book(
     notes: str = "",
     clinic=None,
     booked_by: User | None = None,
+    message: str = Kind.BOOKING_CONFIRMED,
 ) -> Appointment:
     """The one booking path: the patient's own, and the clinic desk's (`booked_by`, `clinic` its own). `doctor` is
     the profile or its id (an unknown id is a 400 on the field). The token is the day's next at the clinic, handed
@@ -137,7 +141,7 @@ def appointment_book(
     # Serialise bookings per doctor: a second request waits here, then sees the first booking (and the
     # max_patients count, and the last token) before it decides. This is the only read of the doctor.
     doctor_id = getattr(doctor, "pk", doctor)
-    doctor = DoctorProfile.objects.select_for_update().filter(pk=doctor_id).first()
+    doctor = DoctorProfile.objects.select_for_update(of=("self",)).select_related("user").filter(pk=doctor_id).first()
     if doctor is None:
         raise ValidationError({"doctor": [f'Invalid pk "{doctor_id}" - object does not exist.']})
     if doctor.user_id == patient.pk:
@@ -167,6 +171,7 @@ def appointment_book(
         raise Conflict(SLOT_TAKEN) from None
     actor = Actor.PATIENT if booked_by is None else Actor.DESK
     _history(appointment, HistoryEvent.BOOKED, by=booked_by or patient, actor=actor).save()
+    messages.tell_booked(appointment, kind=message)
     return appointment
 
 
@@ -215,6 +220,7 @@ def appointment_reschedule(
     except IntegrityError:
         raise Conflict(SLOT_TAKEN) from None
     _history(appointment, HistoryEvent.RESCHEDULED, by=by, actor=actor, reason=reason[:500], **before).save()
+    messages.tell_moved(appointment, old_date=before["from_date"], old_time=before["from_time"])
     return appointment
 
 
@@ -228,22 +234,8 @@ def desk_book(
     created = False
     if patient is None:
         patient, created = walk_in_patient(contact=contact, name=name)
-    appointment = appointment_book(patient=patient, clinic=clinic, booked_by=booked_by, **booking)
-    if created:
-        transaction.on_commit(lambda: _tell_walk_in(appointment))
-    return appointment
-
-
-def _tell_walk_in(appointment: Appointment) -> None:
-    message = (
-        f"{appointment.clinic.name} booked your appointment with {appointment.doctor.user.name} on "
-        f"{appointment.appointment_date:%d %b %Y} at {appointment.appointment_time:%H:%M}. To see it in QuickCare, "
-        "register in the app with this number."
-    )
-    try:
-        get_sms_backend().send(contact=appointment.patient.contact, message=message)
-    except SMSError:
-        logger.warning("Could not tell walk-in patient of appointment %s", appointment.pk)
+    message = Kind.WALK_IN_BOOKED if created else Kind.BOOKING_CONFIRMED  # a new account is told how to claim it
+    return appointment_book(patient=patient, clinic=clinic, booked_by=booked_by, message=message, **booking)
 
 
 @transaction.atomic
@@ -307,7 +299,9 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str, 
                 ]
             },
         )
-    released, history = list(Appointment.objects.filter(pk__in=[a["id"] for a in held])), []
+    held_ids = [a["id"] for a in held]
+    released = list(Appointment.objects.filter(pk__in=held_ids).select_related("doctor__user", "clinic", "patient"))
+    history = []
     for appointment in released:
         before = appointment.status
         appointment.status, appointment.cancellation_reason = AppointmentStatus.CANCELLED, reason
@@ -317,6 +311,8 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str, 
         )
     Appointment.objects.bulk_update(released, ["status", "cancellation_reason", "status_changed_by", "updated_at"])
     AppointmentHistory.objects.bulk_create(history)
+    for appointment in released:
+        messages.tell_cancelled(appointment, reason=reason)
     return len(released)
 
 
@@ -349,4 +345,30 @@ def appointment_move(
     appointment.save(update_fields=["status", "cancellation_reason", "notes", "status_changed_by", "updated_at"])
     kept_reason = appointment.cancellation_reason if to == AppointmentStatus.CANCELLED else ""
     _history(appointment, HistoryEvent.STATUS, by=by, actor=actor, from_status=current, reason=kept_reason).save()
+    if to == AppointmentStatus.CANCELLED:
+        messages.tell_cancelled(appointment, reason=kept_reason)
     return appointment
+
+
+def waitlist_join(*, patient: User, doctor_id: int, on: date, clinic_id=None) -> WaitlistEntry:
+    """Wait for a time to free up with a doctor on a day (at one of their clinics, or any): the day must be ahead
+    and within the horizon, the doctor in the directory and, when a clinic is named, seeing patients there; once
+    per doctor and day (409)."""
+    doctor = published(DoctorProfile.objects.select_related("user")).filter(pk=doctor_id).first()
+    if doctor is None:
+        raise ValidationError({"doctor": [f'Invalid pk "{doctor_id}" - object does not exist.']})
+    now = clinic_now()
+    if on < now.date():
+        raise ValidationError({"date": ["That day has passed."]})
+    if beyond_horizon(on, now):
+        raise ValidationError(
+            {"date": [f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead."]}
+        )
+    if clinic_id is not None and not bookable_windows(doctor_id=doctor.pk).filter(clinic_id=clinic_id).exists():
+        raise ValidationError({"clinic": ["The doctor does not see patients at this clinic."]})
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.create(patient=patient, doctor=doctor, date=on, clinic_id=clinic_id)
+    except IntegrityError:
+        raise Conflict("You are already on this doctor's waitlist for that day.") from None
+    return entry

@@ -6,6 +6,8 @@ app_name = "appointments"
 
 urlpatterns = [
     path("my/", views.MyAppointmentListCreateView.as_view(), name="my-list"),
+    path("waitlist/", views.WaitlistListCreateView.as_view(), name="waitlist"),
+    path("waitlist/<uuid:pk>/", views.WaitlistDetailView.as_view(), name="waitlist-detail"),
     path("my/<id:pk>/", views.MyAppointmentDetailView.as_view(), name="my-detail"),
     path("my/<id:pk>/queue/", views.MyQueuePositionView.as_view(), name="my-queue"),
     path("my/<id:pk>/reschedule/", views.MyRescheduleView.as_view(), name="my-reschedule"),

@@ -12,12 +12,12 @@ from clinic.selectors import clinic_for_desk, clinic_for_doctor
 from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
 from QuickCare.lists import RowsMixin
-from users.permissions import HasOwnRecords, IsDoctor
+from users.permissions import HasOwnRecords, IsDoctor, IsPatient
 
 from . import services
 from .filters import DoctorAppointmentFilter, PatientAppointmentFilter
 from .idempotency import IDEMPOTENCY_KEY, idempotent
-from .models import ACTIVE_STATUSES, Actor, Appointment
+from .models import ACTIVE_STATUSES, Actor, Appointment, WaitlistEntry
 from .selectors import (
     ahead_of,
     appointments_of_clinic,
@@ -52,6 +52,7 @@ from .serializers import (
     QueueQuerySerializer,
     QueueSerializer,
     RescheduleSerializer,
+    WaitlistSerializer,
     appointment_rows_json,
 )
 
@@ -377,3 +378,30 @@ class MyQueuePositionView(_Mine, _Appointments, generics.GenericAPIView):
                 "estimated_wait_minutes": estimated_wait_minutes(ahead=ahead, slot_duration_minutes=minutes),
             }
         )
+
+
+class WaitlistListCreateView(generics.ListCreateAPIView):
+    """GET / POST /api/appointments/waitlist/ (patient; contract section 4): their places on doctors' waitlists;
+    when a booked time of that day frees up they are told, in the order they joined."""
+
+    permission_classes = [IsPatient]
+    serializer_class = WaitlistSerializer
+
+    def get_queryset(self):
+        return WaitlistEntry.objects.filter(patient=self.request.user).select_related("doctor__user")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.waitlist_join(
+            patient=self.request.user, doctor_id=data["doctor_id"], on=data["date"], clinic_id=data.get("clinic_id")
+        )
+
+
+class WaitlistDetailView(generics.DestroyAPIView):
+    """DELETE /api/appointments/waitlist/<id>/: leave it (someone else's is a 404)."""
+
+    permission_classes = [IsPatient]
+    serializer_class = WaitlistSerializer
+
+    def get_queryset(self):
+        return WaitlistEntry.objects.filter(patient=self.request.user)

@@ -7,6 +7,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from notifications.models import Kind
+from notifications.services import notify, record_sent
+from notifications.templates import DLT_TEMPLATE_IDS, ROLES
 from QuickCare.exceptions import Conflict
 from users.models import RoleId, User
 from users.services import member_onboarding_pending, temporary_password_issue
@@ -158,20 +161,10 @@ def _after_membership_change(member: ClinicMember) -> None:
 
 
 def _tell_added_person(*, member: ClinicMember) -> None:
-    """After commit: the person learns which clinic added them, as what, and how to leave (contract 2.0)."""
-    role = MemberRole(member.member_role).label.lower()
-    message = (
-        f"{member.clinic.name} added you on QuickCare as {role}. Not you, or not wanted? Open QuickCare > "
-        "Memberships and choose Leave."
-    )
-
-    def send():
-        try:
-            get_sms_backend().send(contact=member.user.contact, message=message)
-        except SMSError:
-            logger.warning("Could not tell member %s that they were added", member.pk)
-
-    transaction.on_commit(send)
+    """The person learns which clinic added them, as what, and how to leave (contract 2.0): a message of the one
+    pipeline, sent after the add commits."""
+    context = {"clinic": member.clinic.name, "role": ROLES[member.member_role]}
+    notify(recipient=member.user, kind=Kind.MEMBER_ADDED, context=context)
 
 
 def _account_for_new_staff(*, contact: str, name: str, member_role: str) -> User:
@@ -239,11 +232,21 @@ def staff_invite_send(*, member: ClinicMember, password: str) -> str:
         f"{password} within {hours} hours, then choose your own password."
     )
     who = f"{member.user.name} ({member.user.contact})"
+    # The password goes out at once, by SMS, and is never stored: the recipient's list keeps the words without it.
+    kept = {
+        "recipient": member.user,
+        "kind": Kind.STAFF_INVITATION,
+        "context": {"clinic": member.clinic.name, "role": ROLES[member.member_role]},
+    }
     try:
-        get_sms_backend().send(contact=member.user.contact, message=message)
-    except SMSError:
+        get_sms_backend().send(
+            contact=member.user.contact, message=message, template_id=DLT_TEMPLATE_IDS[Kind.STAFF_INVITATION]
+        )
+    except SMSError as exc:
         logger.warning("Could not send the temporary password of member %s", member.pk)
+        record_sent(**kept, sent=False, error=str(exc))
         return f"The SMS to {who} could not be sent. Send a new temporary password with resend-invite."
+    record_sent(**kept, sent=True)
     return f"Sent {who} an SMS with a temporary password, valid {hours} hours and usable once."
 
 

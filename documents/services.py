@@ -11,6 +11,9 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from appointments.selectors import care_appointments, care_clinics
 from clinic.models import AdmissionDocumentType, Clinic
 from doctors.selectors import active_doctor_memberships, doctor_profile_of
+from notifications.models import Kind
+from notifications.services import notify
+from notifications.templates import ANSWERS
 from QuickCare.exceptions import Conflict, PayloadTooLarge
 from users.models import RoleId, User, role_key
 
@@ -104,7 +107,10 @@ def document_upload_for_patient(*, staff: User, patient: User, **upload) -> Docu
     clinic_id = care.values_list("clinic_id", flat=True).first() if role else None
     if clinic_id is None or patient.pk == staff.pk:
         raise PermissionDenied("You can add documents only to the records of patients you treat at your clinic.")
-    return document_upload(owner=patient, uploaded_by=staff, uploaded_by_role=role, clinic_id=clinic_id, **upload)
+    document = document_upload(owner=patient, uploaded_by=staff, uploaded_by_role=role, clinic_id=clinic_id, **upload)
+    context = {"uploader": staff.name, "clinic": Clinic.objects.get(pk=clinic_id).name, "document": document.title}
+    notify(recipient=patient, kind=Kind.DOCUMENT_UPLOADED, context=context)
+    return document
 
 
 def document_for(*, user: User, document_id) -> Document:
@@ -119,6 +125,14 @@ def document_for(*, user: User, document_id) -> Document:
 def document_open(*, user: User, document_id, ip: str | None, action: str) -> Document:
     """Check access and write the access-log row in one transaction. Refused reads are not logged (they 404)."""
     document = document_for(user=user, document_id=document_id)
+    if document.owner_id != user.pk:  # the patient hears of it: one message per person, patient and day
+        day = timezone.localdate().isoformat()
+        notify(
+            recipient=document.owner,
+            kind=Kind.DOCUMENT_OPENED,
+            context={"opener": user.name},
+            dedupe_key=f"opened:{user.pk}:{document.owner_id}:{day}",
+        )
     DocumentAccessLog.objects.create(
         document=document,
         accessed_by=user,
@@ -223,6 +237,8 @@ def consent_request(*, user: User, document_id, purpose: str, expires_at: dateti
     except IntegrityError:
         raise Conflict("You already have a pending request for this document.") from None
     _consent_event(consent, ConsentEventKind.REQUESTED, by=user).save()
+    context = {"doctor": user.name, "document": document.title, "purpose": purpose}
+    notify(recipient=document.owner, kind=Kind.CONSENT_REQUESTED, context=context)
     return consent
 
 
@@ -246,7 +262,11 @@ def consent_act(
 ) -> DocumentConsent:
     """The patient's answer (`by`: the patient, or an operator acting for them). On grant the patient may also
     choose (shorten or extend) how long access lasts. The change and its history row commit together."""
-    consent = DocumentConsent.objects.select_for_update(of=("self",)).select_related("document").get(pk=consent.pk)
+    consent = (
+        DocumentConsent.objects.select_for_update(of=("self",))
+        .select_related("document__owner", "doctor__user")
+        .get(pk=consent.pk)
+    )
     required, new = CONSENT_ACTIONS[action]
     if consent.status not in required:
         allowed = allowed_consent_actions(consent.status)
@@ -265,6 +285,8 @@ def consent_act(
     consent.status, consent.actioned_at = new, timezone.now()
     consent.save(update_fields=["status", "actioned_at", "expires_at"])
     _consent_event(consent, kind, by=by).save()
+    context = {"patient": consent.document.owner.name, "document": consent.document.title, "answer": ANSWERS[new]}
+    notify(recipient=consent.doctor.user, kind=Kind.CONSENT_ANSWERED, context=context)
     return consent
 
 

@@ -33,7 +33,13 @@ handler500 = "QuickCare.exceptions.server_error"
 def test_health_ok(api_client):
     response = api_client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "notifications": "ok",
+        "queue": {"oldest_queued_seconds": 0, "failed": 0},
+    }
 
 
 @pytest.mark.django_db
@@ -47,7 +53,13 @@ def test_health_names_the_failing_part(api_client, monkeypatch):
     monkeypatch.setattr(cache, "redis_available", lambda: False, raising=False)
     response = api_client.get(reverse("health"))
     assert response.status_code == 200  # the service keeps working on the database cache
-    assert response.json() == {"status": "degraded", "database": "ok", "cache": "error"}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "cache": "error",
+        "notifications": "ok",
+        "queue": {"oldest_queued_seconds": 0, "failed": 0},
+    }
 
 
 @pytest.mark.django_db

@@ -197,7 +197,7 @@ def test_resend_after_onboarding_is_409_and_only_the_owner_resends(
 
 
 def test_a_failed_sms_leaves_the_member_added_and_says_so(auth_client, owner, clinic, monkeypatch):
-    def fail(self, *, contact, message):
+    def fail(self, *, contact, message, **details):
         raise SMSError("provider down")
 
     monkeypatch.setattr("users.sms.MemorySMSBackend.send", fail)

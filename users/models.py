@@ -29,6 +29,16 @@ def role_key(role_id: int) -> str:
     return RoleId(role_id).label.lower().replace(" ", "_")
 
 
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    HINDI = "hi", "हिन्दी"
+
+
+class Channel(models.TextChoices):
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+
+
 class Role(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True)
     name = models.CharField(max_length=50, unique=True)
@@ -93,6 +103,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     age = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(130)])
     gender = models.CharField(max_length=20, choices=Gender.choices, blank=True)
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True)
+    # How the clinic's messages reach them (contract section 4; notifications.services.notify).
+    preferred_language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.SMS)
     roles = models.ForeignKey(Role, on_delete=models.PROTECT, default=RoleId.PATIENT, related_name="users")
     # The role the person registered (or was created) with: what `roles` returns to when their last clinic
     # membership ends. `roles` itself is derived: the highest active membership's role, else this one.

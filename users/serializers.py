@@ -60,6 +60,8 @@ class MeSerializer(BlankMeansNoValue, serializers.ModelSerializer):
             "age",
             "gender",
             "blood_group",
+            "preferred_language",
+            "preferred_channel",
             "roles",
             "is_partial_onboarding",
             "is_complete_onboarding",

@@ -1,5 +1,6 @@
 """Pluggable SMS sending, chosen by settings.SMS_BACKEND (like Django's email backends)."""
 
+import fcntl
 import json
 import logging
 import urllib.request
@@ -12,11 +13,18 @@ logger = logging.getLogger("quickcare.sms")
 
 
 class SMSError(Exception):
-    """The message could not be handed to the provider."""
+    """The message could not be handed to the provider: worth another try (unreachable, a timeout, a 5xx)."""
+
+
+class PermanentSMSError(SMSError):
+    """The provider refused the message (a 4xx): trying again would be refused the same way."""
 
 
 class BaseSMSBackend:
-    def send(self, *, contact: str, message: str) -> None:
+    def send(self, *, contact: str, message: str, template_id: str = "", reference: str = "") -> str:
+        """Hand the message over; answers the provider's message id ("" when it gives none). `template_id` is the
+        DLT template the text was registered under; `reference` our id for it (providers that take one drop a
+        second message with the same reference)."""
         raise NotImplementedError
 
 
@@ -24,10 +32,11 @@ class ConsoleSMSBackend(BaseSMSBackend):
     """Development: logs the message (the OTP with it) instead of sending. Refuses to run with DEBUG off, so a
     production server that was never given a real backend fails loudly instead of logging codes."""
 
-    def send(self, *, contact, message):
+    def send(self, *, contact, message, template_id="", reference=""):
         if not settings.DEBUG:
             raise SMSError("The console SMS backend only runs with DEBUG=True; configure SMS_BACKEND.")
         logger.warning("SMS to %s: %s", contact, message)
+        return ""
 
 
 class MemorySMSBackend(BaseSMSBackend):
@@ -35,19 +44,29 @@ class MemorySMSBackend(BaseSMSBackend):
 
     outbox: list[dict] = []
 
-    def send(self, *, contact, message):
-        self.outbox.append({"contact": contact, "message": message})
+    def send(self, *, contact, message, template_id="", reference=""):
+        self.outbox.append(
+            {"contact": contact, "message": message, **({"template_id": template_id} if template_id else {})}
+        )
+        return f"memory-{len(self.outbox)}"
 
 
 class FileSMSBackend(BaseSMSBackend):
     """Staging and multi-process tests: appends one JSON line per message to settings.SMS_FILE_PATH, so that a test
-    harness can read the OTP without a provider. Never use it in production: the file holds live codes."""
+    harness can read the OTP without a provider. Never use it in production: the file holds live codes. Like a
+    provider that takes a client reference, it drops a second message with a reference it already has."""
 
-    def send(self, *, contact, message):
+    def send(self, *, contact, message, template_id="", reference=""):
         if not settings.SMS_FILE_PATH:
             raise SMSError("SMS_FILE_PATH is not configured.")
-        with open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as outbox:
-            outbox.write(json.dumps({"contact": contact, "message": message}) + "\n")
+        line = {"contact": contact, "message": message, "template_id": template_id, "reference": reference}
+        with open(settings.SMS_FILE_PATH, "a+", encoding="utf-8") as outbox:
+            fcntl.flock(outbox, fcntl.LOCK_EX)
+            outbox.seek(0)
+            if reference and any(json.loads(sent).get("reference") == reference for sent in outbox if sent.strip()):
+                return reference
+            outbox.write(json.dumps(line) + "\n")
+        return reference
 
 
 def _urllib_transport(url: str, body: bytes, headers: dict, timeout: int) -> int:
@@ -67,10 +86,15 @@ class HttpSMSBackend(BaseSMSBackend):
     def __init__(self, transport=_urllib_transport):
         self.transport = transport
 
-    def send(self, *, contact, message):
+    def send(self, *, contact, message, template_id="", reference=""):
         if not settings.SMS_HTTP_URL:
             raise SMSError("SMS_HTTP_URL is not configured.")
-        body = json.dumps({"sender": settings.SMS_HTTP_SENDER, "mobiles": "91" + contact, "message": message})
+        fields = {"sender": settings.SMS_HTTP_SENDER, "mobiles": "91" + contact, "message": message}
+        if template_id:
+            fields["DLT_TE_ID"] = template_id
+        if reference:
+            fields["reference"] = reference
+        body = json.dumps(fields)
         headers = {"Content-Type": "application/json", "authkey": settings.SMS_HTTP_AUTH_KEY}
         try:
             status = self.transport(settings.SMS_HTTP_URL, body.encode(), headers, settings.SMS_HTTP_TIMEOUT_SECONDS)
@@ -79,7 +103,9 @@ class HttpSMSBackend(BaseSMSBackend):
             raise SMSError("The SMS provider could not be reached.") from exc
         if not 200 <= status < 300:
             logger.error("SMS provider answered %s", status)
-            raise SMSError(f"The SMS provider answered {status}.")
+            error = PermanentSMSError if 400 <= status < 500 else SMSError
+            raise error(f"The SMS provider answered {status}.")
+        return ""
 
 
 @cache

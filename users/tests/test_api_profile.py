@@ -19,6 +19,8 @@ def test_me_returns_the_spec_shape_and_no_secrets(auth_client, patient):
         "age": None,
         "gender": "",
         "blood_group": "",
+        "preferred_language": "en",
+        "preferred_channel": "sms",
         "roles": {"id": 3, "name": "is_patient"},
         "is_partial_onboarding": False,
         "is_complete_onboarding": True,
