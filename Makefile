@@ -10,9 +10,10 @@ PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/quickcare_ci
 PYTHON ?= $(shell for c in python3.13 python3.12 python3 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then command -v "$$c"; break; fi; done)
 
-.PHONY: help run serve serve-proxy test test-pg lint check format seed fuzz venv
+.PHONY: help run worker serve serve-proxy test test-pg test-notifications lint check format seed fuzz venv
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL is set)"
+	@echo "make worker   the background worker of TASKS_BACKEND and the notification sweep"
 	@echo "make serve    production: gunicorn (gunicorn.conf.py), DEBUG off, static files by WhiteNoise"
 	@echo "make serve-proxy  nginx (deploy/nginx.conf) on PORT in front of gunicorn on UPSTREAM_PORT"
 	@echo "make test     run the whole test suite"
@@ -42,9 +43,18 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
 .env:
 	cp .env.example .env
 
+# The dev server and the background worker (TASKS_BACKEND, the database queue by default) run together and stop
+# together.
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	trap 'kill 0' EXIT INT TERM; \
+	$(PY) manage.py run_worker & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	wait -n
+
+# A worker alone (production, or scaled out with TASKS_BACKEND=rq): start as many as needed beside the servers.
+worker: $(VENV)/.runtime .env
+	$(PY) manage.py run_worker
 
 # Tests need no .env: a throwaway signing key is supplied when none is set.
 TEST_ENV := SECRET_KEY="$${SECRET_KEY:-test-only-insecure-secret-key-0123456789abcdefghij}"
@@ -80,6 +90,11 @@ test: $(VENV)/.dev
 
 test-pg: $(VENV)/.dev
 	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+# The tests of everything that sends (the pipeline, and the services that trigger it): CI runs them once more with
+# TASKS_BACKEND=rq.
+test-notifications: $(VENV)/.dev
+	$(TEST_ENV) $(PY) -m pytest -q notifications tests/test_opd_day.py tests/test_staff_onboarding.py
 
 fuzz: $(VENV)/.dev
 	$(TEST_ENV) $(PY) -m pytest -q -m fuzz

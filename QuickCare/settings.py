@@ -275,7 +275,9 @@ SMS_HTTP_URL = config("SMS_HTTP_URL", default="")
 SMS_HTTP_AUTH_KEY = config("SMS_HTTP_AUTH_KEY", default="")
 SMS_HTTP_SENDER = config("SMS_HTTP_SENDER", default="QCKCRE")
 SMS_HTTP_TIMEOUT_SECONDS = config("SMS_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
-SMS_FILE_PATH = config("SMS_FILE_PATH", default="")  # users.sms.FileSMSBackend (staging/tests only)
+SMS_FILE_PATH = config("SMS_FILE_PATH", default="")
+# The DLT template the OTP text is registered under (the other messages' ids: notifications.templates).
+SMS_DLT_TEMPLATE_OTP = config("SMS_DLT_TEMPLATE_OTP", default="")  # users.sms.FileSMSBackend (staging/tests only)
 
 # Seconds the public doctor and clinic directories are served from the shared cache (0 = off). An edit to a doctor
 # or clinic may take this long to show there; free slots and bookings are never cached.

@@ -54,7 +54,8 @@ TEMPLATES = {
     Kind.MEMBER_ADDED: Template(
         _("You were added to a clinic"),
         _(
-            "%(clinic)s added you on QuickCare as %(role)s. Not you, or not wanted? Open QuickCare > Memberships and choose Leave."
+            "%(clinic)s added you on QuickCare as %(role)s. Not you, or not wanted? Open QuickCare > Memberships "
+            "and choose Leave."
         ),
     ),
     Kind.WALK_IN_BOOKED: Template(

@@ -235,7 +235,7 @@ def _otp_send(challenge: OTPChallenge, message: str) -> None:
     """Send after the challenge row is committed (no lock is held during the provider's HTTP call). A failed send
     removes the challenge, so nothing is kept that the person never received."""
     try:
-        get_sms_backend().send(contact=challenge.contact, message=message)
+        get_sms_backend().send(contact=challenge.contact, message=message, template_id=settings.SMS_DLT_TEMPLATE_OTP)
     except SMSError as exc:
         type(challenge).objects.filter(pk=challenge.pk, otp_secret=challenge.otp_secret).delete()
         raise ServiceUnavailable(f"We could not send the OTP: {exc} Please try again later.") from exc
