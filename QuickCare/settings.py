@@ -303,7 +303,8 @@ STAFF_TEMP_PASSWORD_HOURS = config("STAFF_TEMP_PASSWORD_HOURS", default=72, cast
 # server); "rq": Redis (django-tasks-rq), workers as separate processes (`make worker`); "immediate": run at once, in
 # the request (the test suite's default, set when pytest runs).
 UNDER_PYTEST = "PYTEST_VERSION" in os.environ
-TASKS_BACKEND = config("TASKS_BACKEND", default="immediate" if UNDER_PYTEST else "database")
+# Under pytest only the environment chooses another backend (CI's TASKS_BACKEND=rq run), never a developer's .env.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate") if UNDER_PYTEST else config("TASKS_BACKEND", "database")
 TASKS = {
     "default": {
         "BACKEND": {

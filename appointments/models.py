@@ -3,6 +3,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+from QuickCare.chain import ChainedLog
 
 
 class AppointmentStatus(models.TextChoices):
@@ -95,13 +98,32 @@ class HistoryEvent(models.TextChoices):
     CALLED = "called"  # the doctor called the patient in (queue/next)
 
 
-class AppointmentHistory(models.Model):
-    """Append-only: one row for every change of an appointment's status, time or check-in (contract section 3),
-    written by the service call that makes the change, in its transaction, with who made it."""
+class AppointmentHistory(ChainedLog):
+    """Append-only and tamper-evident (QuickCare.chain): one row for every change of an appointment's status, time
+    or check-in (contract section 3), written by the service call that makes the change, in its transaction, with
+    who made it."""
+
+    CHAIN_FIELDS = (
+        "appointment_id",
+        "event",
+        "at",
+        "by_id",
+        "by_role",
+        "from_status",
+        "to_status",
+        "from_date",
+        "from_time",
+        "to_date",
+        "to_time",
+        "reason",
+        "chain_owner_id",
+        "chain_seq",
+        "prev_hash",
+    )
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="history")
     event = models.CharField(max_length=20, choices=HistoryEvent.choices)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now, editable=False)  # hashed (QuickCare.chain): set before save
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     by_role = models.CharField(max_length=20, help_text="The role they acted in then: patient, doctor, operator, ...")
     from_status = models.CharField(max_length=20, choices=AppointmentStatus.choices, blank=True)
@@ -114,9 +136,15 @@ class AppointmentHistory(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_owner", "chain_seq"], name="appointmenthistory_chain_position")
+        ]
 
     def __str__(self):
         return f"#{self.appointment_id} {self.event} at {self.at:%Y-%m-%d %H:%M}"
+
+    def chain_owner_of(self):
+        return self.appointment.patient_id
 
 
 class IdempotencyKey(models.Model):

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from QuickCare.chain import ChainedLog
+
 
 class ClinicType(models.TextChoices):
     CLINIC = "clinic"
@@ -117,20 +119,38 @@ class ClinicTimeSlot(models.Model):
         return self.DAY_NAMES[self.day_of_week]
 
 
-class PatientLookup(models.Model):
-    """Append-only: a staff member found a patient by number (contract 2.2), kept where the patient can read it."""
+class PatientLookup(ChainedLog):
+    """Append-only and tamper-evident (QuickCare.chain): a staff member found a patient by number (contract 2.2),
+    kept where the patient can read it."""
+
+    CHAIN_FIELDS = (
+        "id",
+        "patient_id",
+        "looked_up_by_id",
+        "looked_up_at",
+        "ip_address",
+        "chain_owner_id",
+        "chain_seq",
+        "prev_hash",
+    )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lookups_of_me")
     looked_up_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    looked_up_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    looked_up_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)  # hashed: set before save
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-looked_up_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_owner", "chain_seq"], name="patientlookup_chain_position")
+        ]
 
     def __str__(self):
         return f"{self.looked_up_by_id} looked up {self.patient_id} at {self.looked_up_at:%Y-%m-%d %H:%M}"
+
+    def chain_owner_of(self):
+        return self.patient_id
 
 
 class AdmissionDocumentType(models.Model):

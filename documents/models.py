@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from QuickCare.chain import ChainedLog
+
 
 def document_storage():
     return storages["documents"]
@@ -137,30 +139,78 @@ class AccessReason(models.TextChoices):
     """Why a log row's person could open the document: never stored, read from the row (AccessLogSerializer)."""
 
     OWNER = "owner"  # the patient themselves
+    EMERGENCY = "emergency"  # a doctor, through `emergency_access` (contract 5.5)
+    OPERATOR = "operator"  # QuickCare support, in the admin
     CONSENT = "consent"  # a doctor, through `consent`
     ADMISSION = "admission"  # the clinic's staff, through `admission_submission` (contract 2.6)
     UPLOADER = "uploader"  # the doctor or lab member who put it in the patient's records (contract 2.4)
 
 
-class DocumentAccessLog(models.Model):
-    """Append-only: written by `documents.services.document_open`, never changed or deleted (admin is read-only)."""
+class EmergencyAccess(models.Model):
+    """A doctor opened a document without consent, giving a reason (contract 5.5): it opens for
+    EMERGENCY_ACCESS_HOURS, the patient and the doctor's clinic owners are told at once, and every access through
+    it is logged with it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="emergency_accesses")
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=1000)
+    granted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["doctor", "document", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.doctor_id} -> {self.document_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class DocumentAccessLog(ChainedLog):
+    """Append-only and tamper-evident (QuickCare.chain): written by `documents.services.document_open` and
+    `documents_listed`, never changed or deleted (admin is read-only; PostgreSQL refuses it)."""
+
+    CHAIN_FIELDS = (
+        "id",
+        "document_id",
+        "accessed_by_id",
+        "accessed_at",
+        "ip_address",
+        "action",
+        "consent_id",
+        "admission_submission_id",
+        "emergency_access_id",
+        "chain_owner_id",
+        "chain_seq",
+        "prev_hash",
+    )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="access_logs")
     accessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accessed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    accessed_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)  # hashed: set before save
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     consent = models.ForeignKey(DocumentConsent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     admission_submission = models.ForeignKey(
         AdmissionSubmission, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    emergency_access = models.ForeignKey(
+        EmergencyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    via_admin = models.BooleanField(default=False, help_text="An operator opened it in the admin.")
 
     class Meta:
         ordering = ["-accessed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain_owner", "chain_seq"], name="documentaccesslog_chain_position")
+        ]
 
     def __str__(self):
         return f"{self.accessed_by_id} {self.action} {self.document_id} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+    def chain_owner_of(self):
+        return self.document.owner_id
 
 
 class ConsentEventKind(models.TextChoices):

@@ -199,5 +199,6 @@ def test_patient_docs_query_count(auth_client, doctor, patient, django_assert_nu
     for number in range(count):
         make_consent(document=make_document(owner=patient, title=f"Report {number}"), doctor=doctor)
     client = auth_client(doctor.user)
-    with django_assert_num_queries(4):  # the patient, the relationship, the documents with consents, one INSERT
+    # the patient, the relationship, the documents with consents, the end of the patient's log chain, one INSERT
+    with django_assert_num_queries(5):
         assert patient_docs(client, patient).json()["total"] == count

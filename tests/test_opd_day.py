@@ -89,7 +89,7 @@ def test_desk_bookings_and_walk_ins_take_the_next_number(auth_client, doctor, cl
     assert (desk.json()["token_number"], walk_in.json()["token_number"]) == (2, 3)
 
 
-def test_booking_with_token_history_and_messages_is_ten_queries(auth_client, doctor, patient):
+def test_booking_with_token_history_messages_and_chain_is_eleven_queries(auth_client, doctor, patient):
     client = auth_client(patient)
     book(client, doctor, at="09:00")
     with CaptureQueriesContext(connection) as queries:
@@ -97,8 +97,9 @@ def test_booking_with_token_history_and_messages_is_ten_queries(auth_client, doc
     statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     # The doctor's row lock (with the doctor's name), the patient's lock with their count, windows, leaves, the day
     # (times and tokens), the insert, its history row, and the answer: 8; with its messages (contract section 4)
-    # the clinic's name and one INSERT of the confirmation and its reminders: 10.
-    assert len(statements) == 10, statements
+    # the clinic's name and one INSERT of the confirmation and its reminders: 10; the history row joining the
+    # patient's tamper-evident chain (contract 5.1) reads the chain's end first: 11.
+    assert len(statements) == 11, statements
 
 
 def test_the_booking_writes_the_first_history_row(auth_client, doctor, patient):

@@ -140,5 +140,5 @@ def test_the_uploaders_list_query_count(auth_client, lab, patient, treated, djan
     for _ in range(count):
         upload_for(auth_client(lab), patient)
     client = auth_client(lab)
-    with django_assert_num_queries(2):  # the page, one INSERT of its `list` log rows
+    with django_assert_num_queries(3):  # the page, the end of the patient's log chain, one INSERT of `list` rows
         assert len(client.get(reverse("documents:list")).json()) == count

@@ -139,4 +139,4 @@ def test_links_cost_no_query_per_row(auth_client, patient, doctor, count):
         response = client.get(reverse("documents:list"))
     assert response.status_code == 200 and len(response.json()) == count
     assert all("?sig=" in row["file"] for row in response.json())
-    assert len(queries) == 2  # the page and one INSERT of its `list` log rows
+    assert len(queries) == 3  # the page, the ends of the patients' log chains, one INSERT of its `list` rows
