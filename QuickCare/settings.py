@@ -332,6 +332,10 @@ WHATSAPP_BACKEND = config("WHATSAPP_BACKEND", default="notifications.channels.Ht
 WHATSAPP_HTTP_URL = config("WHATSAPP_HTTP_URL", default="")
 WHATSAPP_HTTP_TOKEN = config("WHATSAPP_HTTP_TOKEN", default="")
 WHATSAPP_HTTP_TIMEOUT_SECONDS = config("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=5, cast=int)
+# Emergency access (contract 5.5): a doctor opens a document without consent, giving a reason, for this long.
+EMERGENCY_ACCESS_ENABLED = config("EMERGENCY_ACCESS_ENABLED", default=True, cast=bool)
+EMERGENCY_ACCESS_HOURS = config("EMERGENCY_ACCESS_HOURS", default=4, cast=int)
+EMERGENCY_ACCESS_PER_DAY = config("EMERGENCY_ACCESS_PER_DAY", default=3, cast=int)
 # How long a booking's or reschedule's Idempotency-Key is remembered with its answer (contract section 3).
 IDEMPOTENCY_KEY_HOURS = config("IDEMPOTENCY_KEY_HOURS", default=24, cast=int)
 

@@ -11,6 +11,7 @@ from documents.views import (
     AdmissionChecklistView,
     AdmissionSubmissionListCreateView,
     AdmissionSubmissionWithdrawView,
+    MyAccessLogView,
     MyCareClinicListView,
     MyClinicAdmissionChecklistView,
     PrescriptionListCreateView,
@@ -38,6 +39,8 @@ urlpatterns = [
         name="member-onboarding-complete",
     ),
     path("api/users/me/notifications/", MyNotificationListView.as_view(), name="my-notifications"),
+    # Everything that touched the patient (contract 5.2): the documents app reads every log, so it serves it.
+    path("api/users/me/access-log/", MyAccessLogView.as_view(), name="my-access-log"),
     path("api/users/me/notifications/<uuid:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("api/users/", include("users.urls")),
     # Admission documents are documents handed to a clinic (documents.services.admission_submit), so the documents

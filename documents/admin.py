@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from QuickCare.admin import ReadOnlyAdmin, ReadOnlyInline, run_service_action
+from QuickCare.net import client_ip
 
 from . import services
-from .models import AdmissionSubmission, ConsentEvent, Document, DocumentAccessLog, DocumentConsent
+from .models import AdmissionSubmission, ConsentEvent, Document, DocumentAccessLog, DocumentConsent, EmergencyAccess
 
 
 @admin.register(Document)
@@ -33,6 +34,12 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        document = self.get_object(request, object_id)
+        if document is not None and request.method == "GET":
+            services.document_viewed_in_admin(document=document, operator=request.user, ip=client_ip(request))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -69,7 +76,17 @@ class DocumentConsentAdmin(ReadOnlyAdmin):
 class DocumentAccessLogAdmin(ReadOnlyAdmin):
     """Append-only: operators can read the log but never add, change or delete an entry."""
 
-    list_display = ["accessed_at", "document", "accessed_by", "action", "consent", "admission_submission", "ip_address"]
+    list_display = [
+        "accessed_at",
+        "document",
+        "accessed_by",
+        "action",
+        "consent",
+        "admission_submission",
+        "emergency_access",
+        "via_admin",
+        "ip_address",
+    ]
     list_filter = ["action"]
     search_fields = ["document__title", "accessed_by__contact", "ip_address"]
     list_select_related = ["document", "accessed_by"]
@@ -82,3 +99,12 @@ class AdmissionSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["submitted_at", "clinic", "document_type", "document", "patient", "withdrawn_at"]
     search_fields = ["clinic__name", "document__title", "patient__contact"]
     list_select_related = ["clinic", "document_type", "document", "patient"]
+
+
+@admin.register(EmergencyAccess)
+class EmergencyAccessAdmin(ReadOnlyAdmin):
+    """Only a doctor opens one (documents.services.emergency_access_open); operators read."""
+
+    list_display = ["granted_at", "doctor", "document", "expires_at", "reason"]
+    search_fields = ["doctor__contact", "document__title", "document__owner__contact"]
+    list_select_related = ["doctor", "document"]

@@ -7,7 +7,15 @@ from doctors.selectors import active_doctor_memberships
 from users.models import RoleId, User
 from users.permissions import ADMISSION_STAFF_ROLES, MayOpenDocuments
 
-from .models import AdmissionSubmission, ConsentEvent, ConsentEventKind, ConsentStatus, Document, DocumentConsent
+from .models import (
+    AdmissionSubmission,
+    ConsentEvent,
+    ConsentEventKind,
+    ConsentStatus,
+    Document,
+    DocumentConsent,
+    EmergencyAccess,
+)
 
 
 def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
@@ -17,6 +25,16 @@ def active_consents(*, now=None) -> QuerySet[DocumentConsent]:
     return DocumentConsent.objects.filter(
         Exists(active_doctor_memberships().filter(user_id=OuterRef("doctor__user_id"))),
         status=ConsentStatus.GRANTED,
+        expires_at__gt=now or timezone.now(),
+        document__is_deleted=False,
+    )
+
+
+def active_emergency_accesses(*, now=None):
+    """Emergency accesses still open: unexpired, the document not deleted, the doctor still a doctor of an active
+    clinic (leaving the last one ends it, as for a consent)."""
+    return EmergencyAccess.objects.filter(
+        Exists(active_doctor_memberships().filter(user_id=OuterRef("doctor_id"))),
         expires_at__gt=now or timezone.now(),
         document__is_deleted=False,
     )
@@ -41,7 +59,8 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
     also what they put into a patient's records (contract 2.4) while still a doctor or lab member of the clinic it
     came through; for a doctor also what an active consent opens, annotated with that consent as `consent_id_used`;
     for a clinic's owner, receptionists and doctors what a patient submitted to it for admission (contract 2.6),
-    annotated as `admission_id_used`. Own documents and uploads carry neither; nothing for other roles."""
+    annotated as `admission_id_used`; for a doctor, last, what their emergency access opens (contract 5.5), as
+    `emergency_id_used`. Own documents and uploads carry none of these; nothing for other roles."""
     documents = Document.objects.filter(is_deleted=False).select_related("owner", "uploaded_by")
     role = getattr(user, "roles_id", None)
     if role not in MayOpenDocuments.roles:
@@ -53,10 +72,12 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
             user_id=user.pk, clinic_id=OuterRef("clinic_id")
         )
         visible |= Q(uploaded_by=user) & Exists(still_there)
-    consent = no_grant
+    consent = emergency = no_grant
     if role == RoleId.DOCTOR:
         consents = active_consents().filter(document_id=OuterRef("pk"), doctor__user_id=user.pk)
         consent = Subquery(consents.order_by("-expires_at").values("pk")[:1])
+        emergencies = active_emergency_accesses().filter(document_id=OuterRef("pk"), doctor_id=user.pk)
+        emergency = Subquery(emergencies.order_by("-expires_at").values("pk")[:1])
     admission = no_grant
     if role in ADMISSION_STAFF_ROLES:
         submissions = admission_submissions_open_to(user).filter(document_id=OuterRef("pk"))
@@ -69,7 +90,11 @@ def documents_visible_to(user: User) -> QuerySet[Document]:
             When(visible | Q(consent_id_used__isnull=False), then=no_grant), default=admission, output_field=UUIDField()
         )
     )
-    return documents.filter(visible | Q(consent_id_used__isnull=False) | Q(admission_id_used__isnull=False))
+    granted = visible | Q(consent_id_used__isnull=False) | Q(admission_id_used__isnull=False)
+    documents = documents.annotate(
+        emergency_id_used=Case(When(granted, then=no_grant), default=emergency, output_field=UUIDField())
+    )
+    return documents.filter(granted | Q(emergency_id_used__isnull=False))
 
 
 def with_effective_status(consents: QuerySet[DocumentConsent]) -> QuerySet[DocumentConsent]:
@@ -143,6 +168,7 @@ def documents_for_care(*, doctor_user: User, patient_id) -> QuerySet[Document]:
         consent_status=Subquery(latest.values("effective_status")[:1]),
         consent_id_used=Value(None, output_field=UUIDField()),
         admission_id_used=Value(None, output_field=UUIDField()),
+        emergency_id_used=Value(None, output_field=UUIDField()),
     )
 
 

@@ -20,6 +20,7 @@ from .models import (
     DocumentAccessLog,
     DocumentConsent,
     DocumentType,
+    EmergencyAccess,
 )
 from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
 
@@ -221,15 +222,20 @@ class AccessLogSerializer(serializers.ModelSerializer):
             "reason",
             "consent",
             "admission_submission",
+            "emergency_access",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=AccessReason.choices))
     def get_reason(self, log) -> str:
+        if log.via_admin:
+            return AccessReason.OPERATOR
         if log.consent_id:
             return AccessReason.CONSENT
         if log.admission_submission_id:
             return AccessReason.ADMISSION
+        if log.emergency_access_id:
+            return AccessReason.EMERGENCY
         return AccessReason.OWNER if log.accessed_by_id == log.document.owner_id else AccessReason.UPLOADER
 
 
@@ -330,3 +336,43 @@ class AdmissionChecklistBriefSerializer(AdmissionChecklistItemSerializer):
     class Meta(AdmissionChecklistItemSerializer.Meta):
         fields = ["id", "name", "description", "is_required", "is_uploaded"]
         read_only_fields = fields
+
+
+class EmergencyAccessRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="At least 20 characters; the patient reads it.")
+
+
+class EmergencyAccessSerializer(serializers.ModelSerializer):
+    """An emergency access (contract 5.5), with the caller's signed link to the document while it lasts."""
+
+    document_title = serializers.CharField(source="document.title")
+    patient = _PersonSerializer(source="document.owner")
+    file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EmergencyAccess
+        fields = ["id", "document", "document_title", "patient", "reason", "granted_at", "expires_at", "file"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_file(self, grant) -> str:
+        request = self.context["request"]
+        return request.build_absolute_uri(download_link(document_id=grant.document_id, user_id=request.user.pk))
+
+
+class _EventDocumentSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class PatientEventSerializer(serializers.Serializer):
+    """One row of `GET /api/users/me/access-log/` (schema only: documents.access_events builds it)."""
+
+    at = serializers.DateTimeField()
+    event = serializers.ChoiceField(choices=["document_view", "document_download", "document_listed", "patient_lookup"])
+    by = _AccessorSerializer()
+    clinic = _ClinicBriefSerializer(allow_null=True)
+    document = _EventDocumentSerializer(allow_null=True)
+    why = serializers.ChoiceField(choices=[*AccessReason.values, "lookup"])
+    emergency_reason = serializers.CharField(allow_null=True)
+    ip_address = serializers.IPAddressField(allow_null=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 
 from appointments.selectors import care_appointments, care_clinics
 from clinic.models import AdmissionDocumentType, Clinic
@@ -27,6 +27,7 @@ from .models import (
     Document,
     DocumentAccessLog,
     DocumentConsent,
+    EmergencyAccess,
     UploaderRole,
 )
 from .selectors import documents_visible_to
@@ -140,6 +141,7 @@ def document_open(*, user: User, document_id, ip: str | None, action: str) -> Do
         action=action,
         consent_id=document.consent_id_used,
         admission_submission_id=document.admission_id_used,
+        emergency_access_id=document.emergency_id_used,
     )
     return document
 
@@ -156,6 +158,7 @@ def documents_listed(*, user: User, documents: list[Document], ip: str | None) -
                 action=AccessAction.LIST,
                 consent_id=document.consent_id_used,
                 admission_submission_id=document.admission_id_used,
+                emergency_access_id=document.emergency_id_used,
             )
             for document in documents
             if document.owner_id != user.pk
@@ -327,3 +330,54 @@ def admission_submit(*, patient: User, clinic: Clinic, document_id, document_typ
 def admission_withdraw(*, submission: AdmissionSubmission) -> None:
     """The patient takes a submission back: from now on the clinic's staff cannot open the document through it."""
     AdmissionSubmission.objects.filter(pk=submission.pk, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
+
+
+@transaction.atomic
+def emergency_access_open(*, doctor: User, document_id, reason: str) -> EmergencyAccess:
+    """A doctor of a clinic opens a document without consent for an emergency (contract 5.5): a reason of at least
+    20 characters (400), at most EMERGENCY_ACCESS_PER_DAY a day (429, counted under the doctor's row lock), off
+    altogether with EMERGENCY_ACCESS_ENABLED=False (403). It opens for EMERGENCY_ACCESS_HOURS through the one access
+    rule; the patient and the owners of the doctor's clinics are told at once."""
+    if not settings.EMERGENCY_ACCESS_ENABLED:
+        raise PermissionDenied("Emergency access is turned off on this service.")
+    clinics = [m.clinic for m in active_doctor_memberships().filter(user_id=doctor.pk).select_related("clinic__owner")]
+    if not clinics:
+        raise PermissionDenied("Only a doctor of an active clinic can use emergency access.")
+    reason = reason.strip()
+    if len(reason) < 20:
+        raise ValidationError({"reason": ["Say why in at least 20 characters: it is shown to the patient."]})
+    document = Document.objects.filter(pk=document_id, is_deleted=False).select_related("owner").first()
+    if document is None:
+        raise NotFound("Document not found.")
+    if document.owner_id == doctor.pk:
+        raise ValidationError("This is your own document; open it as usual.")
+    User.objects.select_for_update().filter(pk=doctor.pk).first()  # two at once count each other
+    now = timezone.localtime()
+    start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if (
+        EmergencyAccess.objects.filter(doctor=doctor, granted_at__gte=start_of_day).count()
+        >= settings.EMERGENCY_ACCESS_PER_DAY
+    ):
+        tomorrow = start_of_day + timedelta(days=1)
+        raise Throttled(wait=(tomorrow - now).total_seconds())
+    grant = EmergencyAccess.objects.create(
+        document=document,
+        doctor=doctor,
+        reason=reason,
+        expires_at=now + timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+    )
+    until = timezone.localtime(grant.expires_at).strftime("%d-%m-%Y %H:%M")
+    context = {"doctor": doctor.name, "document": document.title, "reason": reason, "until": until}
+    notify(recipient=document.owner, kind=Kind.EMERGENCY_ACCESS, context=context)
+    for owner in {clinic.owner_id: clinic.owner for clinic in clinics}.values():
+        clinic_names = ", ".join(c.name for c in clinics if c.owner_id == owner.pk)
+        notify(recipient=owner, kind=Kind.EMERGENCY_ACCESS_CLINIC, context={**context, "clinic": clinic_names})
+    return grant
+
+
+def document_viewed_in_admin(*, document: Document, operator: User, ip: str | None) -> None:
+    """An operator opened a document's page in the admin (its metadata; the file has no admin link): logged like
+    anyone's access, marked as the admin's, and shown to the patient (contract 5.2/5.4)."""
+    DocumentAccessLog.objects.create(
+        document=document, accessed_by=operator, ip_address=ip, action=AccessAction.VIEW, via_admin=True
+    )

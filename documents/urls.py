@@ -15,5 +15,6 @@ urlpatterns = [
     path("patient-docs/", views.PatientDocumentsView.as_view(), name="patient-docs"),
     path("<uuid:pk>/", views.DocumentDetailView.as_view(), name="detail"),
     path("<uuid:pk>/download/", views.DocumentDownloadView.as_view(), name="download"),
+    path("<uuid:pk>/emergency-access/", views.EmergencyAccessView.as_view(), name="emergency-access"),
     path("<uuid:pk>/access-log/", views.DocumentAccessLogListView.as_view(), name="document-access-log"),
 ]

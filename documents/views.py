@@ -19,11 +19,13 @@ from appointments.selectors import care_clinics, has_care_relationship
 from appointments.serializers import CareClinicSerializer
 from clinic.models import AdmissionDocumentType, Clinic
 from QuickCare.net import client_ip
+from QuickCare.serializers import DateTimeField
 from users.models import RoleId, User
 from users.permissions import HasOwnRecords, IsDoctor, IsPatient, MayOpenDocuments, MayReadAdmissions
 from users.throttles import UploadThrottle
 
 from . import filetypes, services
+from .access_events import PatientEvents
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
 from .models import (
@@ -60,8 +62,11 @@ from .serializers import (
     ConsentSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    EmergencyAccessRequestSerializer,
+    EmergencyAccessSerializer,
     PatientDocumentsQuerySerializer,
     PatientDocumentsSerializer,
+    PatientEventSerializer,
     PrescriptionUploadSerializer,
 )
 
@@ -345,7 +350,8 @@ class AdmissionSubmissionListCreateView(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         for submission in page:  # what the one access rule would annotate: opened through this submission
-            submission.document.consent_id_used, submission.document.admission_id_used = None, submission.pk
+            document = submission.document
+            document.consent_id_used, document.admission_id_used, document.emergency_id_used = None, submission.pk, None
         services.documents_listed(user=request.user, documents=[s.document for s in page], ip=client_ip(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -404,3 +410,39 @@ class MyClinicAdmissionChecklistView(generics.ListAPIView):
             return AdmissionDocumentType.objects.none()
         clinic = get_object_or_404(care_clinics(patient=self.request.user), pk=self.kwargs["clinic_id"])
         return admission_checklist(clinic=clinic, patient=self.request.user)
+
+
+@extend_schema(request=EmergencyAccessRequestSerializer, responses={201: EmergencyAccessSerializer})
+class EmergencyAccessView(APIView):
+    """POST /api/documents/<id>/emergency-access/ {"reason"} (a doctor of a clinic; contract 5.5)."""
+
+    permission_classes = [IsDoctor]
+
+    def post(self, request, pk):
+        body = EmergencyAccessRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        grant = services.emergency_access_open(
+            doctor=request.user, document_id=pk, reason=body.validated_data["reason"]
+        )
+        return Response(
+            EmergencyAccessSerializer(grant, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+
+
+_EVENT_TIME = DateTimeField()
+
+
+class MyAccessLogView(generics.ListAPIView):
+    """GET /api/users/me/access-log/ (contract 5.2): everything that touched the caller, newest first."""
+
+    permission_classes = [HasOwnRecords]
+    serializer_class = PatientEventSerializer
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(PatientEvents(request.user))
+        for event in page:
+            event["at"] = _EVENT_TIME.to_representation(event["at"])
+        return self.get_paginated_response(page)
+
+    def get_queryset(self):  # the schema's only use; list() reads documents.access_events
+        return DocumentAccessLog.objects.none()

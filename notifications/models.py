@@ -22,6 +22,8 @@ class Kind(models.TextChoices):
     DOCUMENT_UPLOADED = "document_uploaded"
     DOCUMENT_OPENED = "document_opened"
     SLOT_FREED = "slot_freed"
+    EMERGENCY_ACCESS = "emergency_access"  # to the patient
+    EMERGENCY_ACCESS_CLINIC = "emergency_access_clinic"  # to the owners of the doctor's clinics
 
 
 class DeliveryStatus(models.TextChoices):

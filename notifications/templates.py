@@ -77,6 +77,17 @@ TEMPLATES = {
         _("A time is free"),
         _("A time with %(doctor)s on %(date)s at %(time)s is free now. Book it in QuickCare."),
     ),
+    Kind.EMERGENCY_ACCESS: Template(
+        _("Emergency access to your document"),
+        _(
+            '%(doctor)s opened your document "%(document)s" without your consent, for an emergency: %(reason)s. '
+            "Access ends at %(until)s. Your access log in QuickCare shows every view."
+        ),
+    ),
+    Kind.EMERGENCY_ACCESS_CLINIC: Template(
+        _("Emergency access by your doctor"),
+        _('%(doctor)s of %(clinic)s used emergency access to a patient\'s document "%(document)s": %(reason)s.'),
+    ),
 }
 
 # Words that go into the templates and are translated too.

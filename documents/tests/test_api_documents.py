@@ -338,6 +338,7 @@ def test_access_log_lists_newest_first(auth_client, patient, doctor, document):
         "reason",
         "consent",
         "admission_submission",
+        "emergency_access",
     }
     assert (first["reason"], first["admission_submission"]) == ("consent", None) and first["consent"] is not None
     one = client.get(reverse("documents:document-access-log", args=[document.id])).json()

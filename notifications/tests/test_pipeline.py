@@ -81,6 +81,7 @@ CONTEXT = {
     "role": ROLES["doctor"],
     "uploader": "Lab Tech",
     "opener": "Dr. Priya Sharma",
+    "until": "04-01-2027 14:00",
 }
 
 
