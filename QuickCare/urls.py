@@ -14,6 +14,8 @@ from documents.views import (
     MyAccessLogView,
     MyCareClinicListView,
     MyClinicAdmissionChecklistView,
+    MyEraseView,
+    MyExportView,
     PrescriptionListCreateView,
 )
 from notifications.views import MyNotificationListView, MyNotificationReadView
@@ -41,6 +43,8 @@ urlpatterns = [
     path("api/users/me/notifications/", MyNotificationListView.as_view(), name="my-notifications"),
     # Everything that touched the patient (contract 5.2): the documents app reads every log, so it serves it.
     path("api/users/me/access-log/", MyAccessLogView.as_view(), name="my-access-log"),
+    path("api/users/me/export/", MyExportView.as_view(), name="my-export"),
+    path("api/users/me/erase/", MyEraseView.as_view(), name="my-erase"),
     path("api/users/me/notifications/<uuid:pk>/read/", MyNotificationReadView.as_view(), name="my-notification-read"),
     path("api/users/", include("users.urls")),
     # Admission documents are documents handed to a clinic (documents.services.admission_submit), so the documents

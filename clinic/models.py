@@ -30,6 +30,9 @@ class Clinic(models.Model):
     pincode = models.CharField(max_length=6, blank=True)
     registration_number = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
+    # The person a patient complains to about their data (DPDP Act; contract 5.6), shown on the public detail.
+    grievance_officer_name = models.CharField(max_length=100, blank=True)
+    grievance_contact = models.CharField(max_length=200, blank=True, help_text="A phone number or an email address.")
     is_active = models.BooleanField(default=True)  # False = soft-deleted
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

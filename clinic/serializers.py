@@ -51,6 +51,8 @@ class ClinicSerializer(serializers.ModelSerializer):
             "pincode",
             "registration_number",
             "description",
+            "grievance_officer_name",
+            "grievance_contact",
             "is_active",
             "member_count",
             "created_at",

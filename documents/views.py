@@ -2,14 +2,16 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import get_object_or_404
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -22,9 +24,10 @@ from QuickCare.net import client_ip
 from QuickCare.serializers import DateTimeField
 from users.models import RoleId, User
 from users.permissions import HasOwnRecords, IsDoctor, IsPatient, MayOpenDocuments, MayReadAdmissions
+from users.serializers import MessageSerializer
 from users.throttles import UploadThrottle
 
-from . import filetypes, services
+from . import filetypes, patient_data, services
 from .access_events import PatientEvents
 from .authentication import SignedLinkAuthentication
 from .filters import ConsentFilter, DocumentFilter
@@ -446,3 +449,57 @@ class MyAccessLogView(generics.ListAPIView):
 
     def get_queryset(self):  # the schema's only use; list() reads documents.access_events
         return DocumentAccessLog.objects.none()
+
+
+class _AnyFormat(DefaultContentNegotiation):
+    """`?format=zip` names the export's form, not a renderer: always answer with the first renderer (JSON)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "zip"], required=False, help_text="zip adds the files.")
+
+
+@extend_schema(
+    parameters=[ExportQuerySerializer],
+    responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/zip"): OpenApiTypes.BINARY},
+)
+class MyExportView(APIView):
+    """GET /api/users/me/export/ (contract 5.6): everything stored about the caller, as JSON; `?format=zip` a zip
+    of export.json and their files, streamed."""
+
+    permission_classes = [HasOwnRecords]
+    content_negotiation_class = _AnyFormat
+
+    def get(self, request):
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        stamp = timezone.localdate().isoformat()
+        if query.validated_data.get("format") == "zip":
+            response = StreamingHttpResponse(patient_data.export_zip(request.user), content_type="application/zip")
+            response["Content-Disposition"] = content_disposition_header(True, f"quickcare-export-{stamp}.zip")
+        else:
+            response = HttpResponse(patient_data.export_json(request.user), content_type="application/json")
+            response["Content-Disposition"] = content_disposition_header(True, f"quickcare-export-{stamp}.json")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class EraseSerializer(serializers.Serializer):
+    password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+@extend_schema(request=EraseSerializer, responses={200: MessageSerializer})
+class MyEraseView(APIView):
+    """POST /api/users/me/erase/ {"password"} (contract 5.6): deletes the caller's account, as the README's privacy
+    model describes; a wrong password is a 400 and nothing changes."""
+
+    permission_classes = [HasOwnRecords]
+
+    def post(self, request):
+        body = EraseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patient_data.erase(user=request.user, password=body.validated_data["password"])
+        return Response({"message": "Your account and your personal data have been erased."})

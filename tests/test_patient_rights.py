@@ -166,3 +166,13 @@ def test_other_doctors_see_nothing_of_it(auth_client, patient):
         {"message": "Only patients (and clinic staff, for their own records) can do this."},
     )
     assert auth_client(other.user).get(reverse("my-access-log")).json() == []
+
+
+def test_a_clinic_names_its_grievance_officer_on_its_public_detail(api_client, auth_client, clinic, owner):
+    url = reverse("clinic:detail", args=[clinic.id])
+    body = {"grievance_officer_name": "Meera Iyer", "grievance_contact": "grievance@apollo.example"}
+    assert auth_client(owner).patch(url, body, format="json").status_code == 200
+    shown = api_client.get(url).json()
+    assert (shown["grievance_officer_name"], shown["grievance_contact"]) == ("Meera Iyer", "grievance@apollo.example")
+    refused = auth_client(make_user(role=RoleId.CLINIC_OWNER)).patch(url, body, format="json")
+    assert_refused(refused, 403, {"message": "Only this clinic's owner can manage it."})
