@@ -176,3 +176,32 @@ def test_a_clinic_names_its_grievance_officer_on_its_public_detail(api_client, a
     assert (shown["grievance_officer_name"], shown["grievance_contact"]) == ("Meera Iyer", "grievance@apollo.example")
     refused = auth_client(make_user(role=RoleId.CLINIC_OWNER)).patch(url, body, format="json")
     assert_refused(refused, 403, {"message": "Only this clinic's owner can manage it."})
+
+
+def test_every_kind_of_event_is_in_my_access_log(auth_client, doctor, clinic, patient, morning):
+    from appointments.tests.factories import make_appointment
+    from clinic.models import AdmissionDocumentType
+    from documents.models import AdmissionSubmission
+    from documents.tests.factories import pdf_upload
+
+    make_appointment(doctor=doctor, on=datetime(2027, 1, 11).date(), patient=patient)
+    consented = make_document(owner=patient, title="CBC")
+    make_consent(document=consented, doctor=doctor)
+    auth_client(doctor.user).get(reverse("documents:list"))  # listed, with its signed link
+    morning.shift(60)
+    lab = make_member(clinic=clinic, member_role=MemberRole.LAB_MEMBER).user
+    upload = {"file": pdf_upload("lipids.pdf"), "document_type": "lab_report", "patient_id": str(patient.pk)}
+    uploaded = auth_client(lab).post(reverse("documents:list"), upload, format="multipart").json()
+    auth_client(lab).get(reverse("documents:detail", args=[uploaded["id"]]))
+    morning.shift(60)
+    item = AdmissionDocumentType.objects.create(clinic=clinic, name="Aadhaar")
+    aadhaar = make_document(owner=patient, title="Aadhaar")
+    AdmissionSubmission.objects.create(patient=patient, clinic=clinic, document_type=item, document=aadhaar)
+    auth_client(clinic.owner).get(reverse("documents:download", args=[aadhaar.pk]))
+    events = auth_client(patient).get(reverse("my-access-log")).json()
+    seen = [(e["event"], e["why"], (e["clinic"] or {}).get("name"), e["document"]["title"]) for e in events]
+    assert seen == [
+        ("document_download", "admission", "Apollo Clinic", "Aadhaar"),
+        ("document_view", "uploader", "Apollo Clinic", "lipids"),
+        ("document_listed", "consent", None, "CBC"),
+    ]
