@@ -114,9 +114,12 @@ def _trimmed_text(field, schema: dict) -> None:
     padded value may be longer than max_length: say that with a pattern (lengths of the stripped text)."""
     if type(field) is not serializers.CharField or not field.trim_whitespace or schema.get("type") != "string":
         return
-    schema.pop("minLength", None)
+    shortest = schema.pop("minLength", None) or 0
     longest = schema.pop("maxLength", None)
-    if longest is None:
+    if shortest > 1:  # the stripped text: its first and last characters are not spaces, and so many in all
+        middle = rf"[\s\S]{{{shortest - 2},{'' if longest is None else longest - 2}}}"
+        inner = rf"{_NOT_SPACE}{middle}{_NOT_SPACE}"
+    elif longest is None:
         inner = r"[\s\S]*" if field.allow_blank else rf"{_NOT_SPACE}[\s\S]*"
     elif field.allow_blank:
         inner = rf"[\s\S]{{0,{longest}}}"

@@ -22,7 +22,12 @@ from .models import (
     DocumentType,
     EmergencyAccess,
 )
-from .services import CONSENT_ACTION_SYNONYMS, CONSENT_ACTIONS
+from .services import (
+    CONSENT_ACTION_SYNONYMS,
+    CONSENT_ACTIONS,
+    EMERGENCY_REASON_MIN_LENGTH,
+    EMERGENCY_REASON_TOO_SHORT,
+)
 
 
 class _PersonSerializer(serializers.Serializer):
@@ -339,7 +344,12 @@ class AdmissionChecklistBriefSerializer(AdmissionChecklistItemSerializer):
 
 
 class EmergencyAccessRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000, help_text="At least 20 characters; the patient reads it.")
+    reason = serializers.CharField(
+        min_length=EMERGENCY_REASON_MIN_LENGTH,
+        max_length=1000,
+        error_messages={"min_length": EMERGENCY_REASON_TOO_SHORT},
+        help_text="The patient reads it.",
+    )
 
 
 class EmergencyAccessSerializer(serializers.ModelSerializer):

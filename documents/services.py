@@ -332,6 +332,10 @@ def admission_withdraw(*, submission: AdmissionSubmission) -> None:
     AdmissionSubmission.objects.filter(pk=submission.pk, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
 
 
+EMERGENCY_REASON_MIN_LENGTH = 20
+EMERGENCY_REASON_TOO_SHORT = "Say why in at least 20 characters: it is shown to the patient."
+
+
 @transaction.atomic
 def emergency_access_open(*, doctor: User, document_id, reason: str) -> EmergencyAccess:
     """A doctor of a clinic opens a document without consent for an emergency (contract 5.5): a reason of at least
@@ -344,13 +348,13 @@ def emergency_access_open(*, doctor: User, document_id, reason: str) -> Emergenc
     if not clinics:
         raise PermissionDenied("Only a doctor of an active clinic can use emergency access.")
     reason = reason.strip()
-    if len(reason) < 20:
-        raise ValidationError({"reason": ["Say why in at least 20 characters: it is shown to the patient."]})
+    if len(reason) < EMERGENCY_REASON_MIN_LENGTH:
+        raise ValidationError({"reason": [EMERGENCY_REASON_TOO_SHORT]})
     document = Document.objects.filter(pk=document_id, is_deleted=False).select_related("owner").first()
     if document is None:
         raise NotFound("Document not found.")
     if document.owner_id == doctor.pk:
-        raise ValidationError("This is your own document; open it as usual.")
+        raise Conflict("This is your own document; open it as usual.")
     User.objects.select_for_update().filter(pk=doctor.pk).first()  # two at once count each other
     now = timezone.localtime()
     start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)

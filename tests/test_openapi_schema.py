@@ -85,11 +85,22 @@ def test_integer_strings_the_pattern_admits_are_accepted():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"max_length": 5}, {"max_length": 5, "allow_blank": True}, {}, {"allow_blank": True}, {"max_length": 1}]
+    "kwargs",
+    [
+        {"max_length": 5},
+        {"max_length": 5, "allow_blank": True},
+        {},
+        {"allow_blank": True},
+        {"max_length": 1},
+        {"min_length": 3, "max_length": 6},
+        {"min_length": 3},
+    ],
 )
 def test_trimmed_text_patterns_judge_the_stripped_value_as_drf_does(kwargs):
     field = serializers.CharField(**kwargs)
-    schema = {"type": "string", **({"maxLength": kwargs["max_length"]} if "max_length" in kwargs else {})}
+    schema = {"type": "string"}
+    schema.update({"maxLength": kwargs["max_length"]} if "max_length" in kwargs else {})
+    schema.update({"minLength": kwargs["min_length"]} if "min_length" in kwargs else {})
     _trimmed_text(field, schema)
 
     @CHECKED

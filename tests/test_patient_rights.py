@@ -81,6 +81,8 @@ def test_emergency_access_refusals(auth_client, doctor, patient, settings):
     unknown.is_deleted = True
     unknown.save()
     assert_refused(emergency(client, unknown), 404, {"message": "Document not found."})
+    own = make_document(owner=doctor.user)
+    assert_refused(emergency(client, own), 409, {"message": "This is your own document; open it as usual."})
     assert_refused(emergency(auth_client(patient), document), 403, {"message": "Only doctors can do this."})
     without_clinic = make_user(role=RoleId.DOCTOR)
     refused = emergency(auth_client(without_clinic), document)
