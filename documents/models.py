@@ -219,7 +219,7 @@ class ConsentEventKind(models.TextChoices):
     REJECTED = "rejected"
     REVOKED = "revoked"
     REGRANTED = "regranted"  # granted again after a rejection or revocation
-    EXPIRED = "expired"  # never stored: shown at expires_at once it has passed (selectors.consent_history)
+    EXPIRED = "expired"  # stored when first observed, at expires_at (selectors.consent_history)
 
 
 class ConsentEvent(models.Model):
@@ -238,6 +238,9 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["consent"], condition=Q(kind="expired"), name="one_expiry_per_consent")
+        ]
 
     def __str__(self):
         return f"{self.consent_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

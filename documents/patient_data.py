@@ -4,6 +4,7 @@ their files, streamed so that the server never holds a large file in memory), an
 This module sits in `documents`, the top of the app layering, because it reads every app's records of the person."""
 
 import json
+import logging
 import secrets
 import zipfile
 
@@ -24,6 +25,8 @@ from .access_events import PatientEvents
 from .models import AdmissionSubmission, ConsentStatus, Document, DocumentConsent
 from .selectors import consent_history, consents_for_patient
 from .serializers import ConsentEventSerializer
+
+logger = logging.getLogger("quickcare.privacy")
 
 DOCUMENT_FIELDS = (
     "id",
@@ -160,3 +163,4 @@ def erase(*, user: User, password: str) -> None:
             storage.delete(name)
 
     transaction.on_commit(remove_files)
+    logger.info("Account %s erased by its owner (personal fields, %d files)", user.pk, len(files))

@@ -141,20 +141,23 @@ def consents_of_party(user: User) -> QuerySet[DocumentConsent]:
 
 
 def consent_history(consent: DocumentConsent) -> list[ConsentEvent]:
-    """Every stored change, oldest first, and the expiry as a last event (not stored: it happens by the clock, so it
-    is shown at `expires_at` once that has passed while the consent was pending or granted)."""
+    """Every change, oldest first. The expiry happens by the clock, so it is written when first observed: the first
+    read of the history (or export) after `expires_at` of a pending or granted consent stores it, at `expires_at`
+    (an expiry is final: an expired consent cannot be granted again, so there is at most one)."""
     events = list(consent.events.select_related("actor"))
-    if consent.status in (ConsentStatus.PENDING, ConsentStatus.GRANTED) and consent.expires_at <= timezone.now():
-        expired = ConsentEvent(
+    expired = consent.status in (ConsentStatus.PENDING, ConsentStatus.GRANTED) and consent.expires_at <= timezone.now()
+    if expired and not any(event.kind == ConsentEventKind.EXPIRED for event in events):
+        event, _ = ConsentEvent.objects.get_or_create(
             consent=consent,
             kind=ConsentEventKind.EXPIRED,
-            status=ConsentStatus.EXPIRED,
-            actor_role="",
-            expires_at=consent.expires_at,
-            at=consent.expires_at,
+            defaults={
+                "status": ConsentStatus.EXPIRED,
+                "actor_role": "",
+                "expires_at": consent.expires_at,
+                "at": consent.expires_at,
+            },
         )
-        expired.id = None
-        events.append(expired)
+        events.append(event)
     return events
 
 

@@ -192,9 +192,9 @@ class _EventActorSerializer(_PersonSerializer):
 
 
 class ConsentEventSerializer(serializers.ModelSerializer):
-    """One row of `GET /api/documents/consent/<id>/history/`. The expiry row is computed: its `id` and `by` are null."""
+    """One row of `GET /api/documents/consent/<id>/history/`. The expiry is written when first observed, by nobody
+    (`by` is null)."""
 
-    id = serializers.UUIDField(allow_null=True)
     by = serializers.SerializerMethodField()
 
     class Meta:

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from clinic.models import MemberStatus
 from doctors.tests.factories import make_doctor
-from documents.models import DocumentConsent
+from documents.models import ConsentEvent, DocumentConsent
 from documents.services import CONSENT_ACTIONS, consent_act
 from documents.tests.factories import make_consent, make_document
 from QuickCare.exceptions import Conflict
@@ -330,9 +330,11 @@ def test_a_first_grant_and_the_expiry_are_events(auth_client, patient, doctor, d
     consent.refresh_from_db()
     with time_machine.travel(consent.expires_at + timedelta(seconds=1)):
         rows = history(auth_client(patient), consent).json()
+        again = history(auth_client(doctor.user), consent).json()
     assert [r["kind"] for r in rows] == ["requested", "granted", "expired"]
-    assert rows[-1]["id"] is None and rows[-1]["by"] is None
+    assert rows[-1]["id"] is not None and rows[-1]["by"] is None  # stored when first observed, by nobody
     assert datetime.fromisoformat(rows[-1]["at"]) == consent.expires_at
+    assert again == rows and ConsentEvent.objects.filter(kind="expired").count() == 1
 
 
 def test_deleting_the_document_revokes_with_a_history_row(auth_client, patient, doctor, document):
