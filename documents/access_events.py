@@ -9,25 +9,13 @@ from itertools import islice
 from clinic.models import PatientLookup
 from users.models import User, role_key
 
-from .models import AccessReason, DocumentAccessLog
+from .models import DocumentAccessLog
 
 EVENT_OF_ACTION = {"view": "document_view", "download": "document_download", "list": "document_listed"}
 
 
 def _person(user: User) -> dict:
     return {"id": str(user.pk), "name": user.name, "role": role_key(user.roles_id)}
-
-
-def _why(log: DocumentAccessLog) -> str:
-    if log.via_admin:
-        return AccessReason.OPERATOR
-    if log.consent_id:
-        return AccessReason.CONSENT
-    if log.admission_submission_id:
-        return AccessReason.ADMISSION
-    if log.emergency_access_id:
-        return AccessReason.EMERGENCY
-    return AccessReason.UPLOADER
 
 
 def _document_event(log: DocumentAccessLog) -> dict:
@@ -42,7 +30,7 @@ def _document_event(log: DocumentAccessLog) -> dict:
         "by": _person(log.accessed_by),
         "clinic": {"id": str(clinic.pk), "name": clinic.name} if clinic else None,
         "document": {"id": str(log.document_id), "title": log.document.title},
-        "why": _why(log),
+        "why": log.reason,  # never "owner": the patient's own opens are not listed
         "emergency_reason": log.emergency_access.reason if log.emergency_access_id else None,
         "ip_address": log.ip_address,
     }

@@ -212,6 +212,19 @@ class DocumentAccessLog(ChainedLog):
     def chain_owner_of(self):
         return self.document.owner_id
 
+    @property
+    def reason(self) -> str:
+        """Why this person could open the document (AccessReason): the one reading of a row, for every answer."""
+        if self.via_admin:
+            return AccessReason.OPERATOR
+        if self.consent_id:
+            return AccessReason.CONSENT
+        if self.admission_submission_id:
+            return AccessReason.ADMISSION
+        if self.emergency_access_id:
+            return AccessReason.EMERGENCY
+        return AccessReason.OWNER if self.accessed_by_id == self.document.owner_id else AccessReason.UPLOADER
+
 
 class ConsentEventKind(models.TextChoices):
     REQUESTED = "requested"

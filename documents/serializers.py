@@ -233,15 +233,7 @@ class AccessLogSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=AccessReason.choices))
     def get_reason(self, log) -> str:
-        if log.via_admin:
-            return AccessReason.OPERATOR
-        if log.consent_id:
-            return AccessReason.CONSENT
-        if log.admission_submission_id:
-            return AccessReason.ADMISSION
-        if log.emergency_access_id:
-            return AccessReason.EMERGENCY
-        return AccessReason.OWNER if log.accessed_by_id == log.document.owner_id else AccessReason.UPLOADER
+        return log.reason
 
 
 class PatientDocumentsQuerySerializer(serializers.Serializer):

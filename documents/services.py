@@ -134,7 +134,14 @@ def document_open(*, user: User, document_id, ip: str | None, action: str) -> Do
             context={"opener": user.name},
             dedupe_key=f"opened:{user.pk}:{document.owner_id}:{day}",
         )
-    DocumentAccessLog.objects.create(
+    _access_row(document, user=user, ip=ip, action=action).save()
+    return document
+
+
+def _access_row(document: Document, *, user: User, ip: str | None, action: str) -> DocumentAccessLog:
+    """One access-log row, unsaved, naming the grant the one access rule found (documents_visible_to's
+    annotations: a consent, an admission submission or an emergency access; none for the owner or the uploader)."""
+    return DocumentAccessLog(
         document=document,
         accessed_by=user,
         ip_address=ip,
@@ -143,7 +150,6 @@ def document_open(*, user: User, document_id, ip: str | None, action: str) -> Do
         admission_submission_id=document.admission_id_used,
         emergency_access_id=document.emergency_id_used,
     )
-    return document
 
 
 def documents_listed(*, user: User, documents: list[Document], ip: str | None) -> None:
@@ -151,15 +157,7 @@ def documents_listed(*, user: User, documents: list[Document], ip: str | None) -
     row in its access log (one INSERT for the page). The caller's own documents are not logged."""
     DocumentAccessLog.objects.bulk_create(
         [
-            DocumentAccessLog(
-                document=document,
-                accessed_by=user,
-                ip_address=ip,
-                action=AccessAction.LIST,
-                consent_id=document.consent_id_used,
-                admission_submission_id=document.admission_id_used,
-                emergency_access_id=document.emergency_id_used,
-            )
+            _access_row(document, user=user, ip=ip, action=AccessAction.LIST)
             for document in documents
             if document.owner_id != user.pk
         ]

@@ -2,7 +2,6 @@
 SMS as the fallback when WhatsApp fails. A transient failure raises SendError (retried); a permanent one
 PermanentSendError (not retried)."""
 
-import json
 import logging
 from functools import cache
 
@@ -10,7 +9,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from users.models import Channel
-from users.sms import PermanentSMSError, SMSError, _urllib_transport, get_sms_backend
+from users.sms import PermanentSMSError, SMSError, _urllib_transport, get_sms_backend, provider_post
 
 logger = logging.getLogger("quickcare.notifications")
 
@@ -28,17 +27,10 @@ class HttpWhatsAppBackend:
     def send(self, *, contact, message, template_id="", reference=""):
         if not settings.WHATSAPP_HTTP_URL:
             raise SendError("WHATSAPP_HTTP_URL is not configured.")
-        body = json.dumps({"to": "91" + contact, "type": "text", "text": {"body": message}, "reference": reference})
+        fields = {"to": "91" + contact, "type": "text", "text": {"body": message}, "reference": reference}
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {settings.WHATSAPP_HTTP_TOKEN}"}
-        try:
-            status = self.transport(
-                settings.WHATSAPP_HTTP_URL, body.encode(), headers, settings.WHATSAPP_HTTP_TIMEOUT_SECONDS
-            )
-        except OSError as exc:
-            raise SendError("The WhatsApp provider could not be reached.") from exc
-        if not 200 <= status < 300:
-            error = PermanentSendError if 400 <= status < 500 else SendError
-            raise error(f"The WhatsApp provider answered {status}.")
+        url, timeout = settings.WHATSAPP_HTTP_URL, settings.WHATSAPP_HTTP_TIMEOUT_SECONDS
+        provider_post(self.transport, url, fields, headers, timeout, provider="WhatsApp")
         return ""
 
 

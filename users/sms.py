@@ -94,18 +94,25 @@ class HttpSMSBackend(BaseSMSBackend):
             fields["DLT_TE_ID"] = template_id
         if reference:
             fields["reference"] = reference
-        body = json.dumps(fields)
         headers = {"Content-Type": "application/json", "authkey": settings.SMS_HTTP_AUTH_KEY}
-        try:
-            status = self.transport(settings.SMS_HTTP_URL, body.encode(), headers, settings.SMS_HTTP_TIMEOUT_SECONDS)
-        except OSError as exc:  # URLError, timeouts, refused connections
-            logger.error("SMS provider unreachable for %s: %s", contact[-4:].rjust(10, "*"), exc.__class__.__name__)
-            raise SMSError("The SMS provider could not be reached.") from exc
-        if not 200 <= status < 300:
-            logger.error("SMS provider answered %s", status)
-            error = PermanentSMSError if 400 <= status < 500 else SMSError
-            raise error(f"The SMS provider answered {status}.")
+        provider_post(
+            self.transport, settings.SMS_HTTP_URL, fields, headers, settings.SMS_HTTP_TIMEOUT_SECONDS, provider="SMS"
+        )
         return ""
+
+
+def provider_post(transport, url: str, fields: dict, headers: dict, timeout: int, *, provider: str) -> None:
+    """POST a message's JSON to a provider: unreachable or a 5xx is SMSError (worth another try), a 4xx
+    PermanentSMSError (refused; the same request would be refused again). Logs the status, never the message."""
+    try:
+        status = transport(url, json.dumps(fields).encode(), headers, timeout)
+    except OSError as exc:  # URLError, timeouts, refused connections
+        logger.error("%s provider unreachable: %s", provider, exc.__class__.__name__)
+        raise SMSError(f"The {provider} provider could not be reached.") from exc
+    if not 200 <= status < 300:
+        logger.error("%s provider answered %s", provider, status)
+        error = PermanentSMSError if 400 <= status < 500 else SMSError
+        raise error(f"The {provider} provider answered {status}.")
 
 
 @cache
