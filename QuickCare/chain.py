@@ -102,11 +102,10 @@ def _link(model, rows) -> None:
     owner = connection.ops.quote_name(model._meta.get_field("chain_owner").column)
     prep = model._meta.get_field("chain_owner").target_field.get_db_prep_value
     params = [prep(o, connection) for o in owners]
-    placeholders = ", ".join(["%s"] * len(params))
-    sql = (
-        f"SELECT t.{owner}, t.chain_seq, t.entry_hash FROM {table} t WHERE t.{owner} IN ({placeholders})"
-        f" AND t.chain_seq = (SELECT MAX(u.chain_seq) FROM {table} u WHERE u.{owner} = t.{owner})"
-    )
+    # Each chain's end by its own index probe (the newest position, LIMIT 1), so the read costs the same however
+    # long the chain has grown.
+    one_end = f"SELECT {owner}, chain_seq, entry_hash FROM {table} WHERE {owner} = %s ORDER BY chain_seq DESC LIMIT 1"
+    sql = " UNION ALL ".join(f"SELECT * FROM ({one_end}) AS end{i}" for i in range(len(params)))
     if connection.vendor == "postgresql":
         keys = sorted(_lock_key(model._meta.db_table, o) for o in owners)
         sql, params = f"SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k; {sql}", [keys, *params]

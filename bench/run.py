@@ -82,6 +82,7 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "CONN_MAX_AGE": "600",
         "THROTTLE_CHECK_PER_IP": "100000000/hour",
+        "THROTTLE_PATIENT_LOOKUP": "100000000/hour",
         # One benchmark patient books thousands of slots: the per-patient abuse limits are off for the run.
         "MAX_ACTIVE_BOOKINGS_PER_PATIENT": "0",
         "BOOKING_HORIZON_DAYS": "0",
@@ -133,6 +134,16 @@ def main() -> None:
             (
                 "GET /api/appointments/doctor/queue/ (busy day)",
                 f"/api/appointments/doctor/queue/?clinic_id={targets['clinic']}&date={targets['busy_day']}",
+                {"headers": [f"Authorization: Bearer {targets['doctor_token']}"]},
+            ),
+            (
+                "GET /api/appointments/clinic/<id>/dashboard/ (busy day)",
+                f"/api/appointments/clinic/{targets['clinic']}/dashboard/?date={targets['busy_day']}",
+                {"headers": [f"Authorization: Bearer {targets['owner_token']}"]},
+            ),
+            (
+                "GET /api/users/patient/lookup/ (writes its log row)",
+                f"/api/users/patient/lookup/?contact={targets['lookup_contact']}",
                 {"headers": [f"Authorization: Bearer {targets['doctor_token']}"]},
             ),
             (

@@ -180,6 +180,8 @@ def main(out: Path) -> None:
             {
                 "token": tokens_for(booker)["access"],
                 "doctor_token": tokens_for(doctors[0].user)["access"],
+                "owner_token": tokens_for(owners[0])["access"],
+                "lookup_contact": patients[5].contact,
                 "mover_token": tokens_for(mover)["access"],
                 "doctor": doctors[0].id,
                 "clinic": str(clinics[0].id),

@@ -1,7 +1,8 @@
 """`GET /api/users/me/access-log/` (contract 5.2): one list of everything that touched the patient, newest first:
 views, downloads and listings of their documents by anyone else (with why they could: consent, admission
 submission, emergency access with its reason, their own upload, or an operator in the admin), and staff looking
-them up by number. Each source is its own indexed query; a page merges the first rows of each."""
+them up by number, and emergency accesses opened (with their reason) whether or not the document was then opened.
+Each source is its own indexed query; a page merges the first rows of each."""
 
 import heapq
 from itertools import islice
@@ -9,7 +10,7 @@ from itertools import islice
 from clinic.models import PatientLookup
 from users.models import User, role_key
 
-from .models import DocumentAccessLog
+from .models import AccessReason, DocumentAccessLog, EmergencyAccess
 
 EVENT_OF_ACTION = {"view": "document_view", "download": "document_download", "list": "document_listed"}
 
@@ -33,6 +34,19 @@ def _document_event(log: DocumentAccessLog) -> dict:
         "why": log.reason,  # never "owner": the patient's own opens are not listed
         "emergency_reason": log.emergency_access.reason if log.emergency_access_id else None,
         "ip_address": log.ip_address,
+    }
+
+
+def _emergency_event(grant: EmergencyAccess) -> dict:
+    return {
+        "at": grant.granted_at,
+        "event": "emergency_access",
+        "by": _person(grant.doctor),
+        "clinic": None,
+        "document": {"id": str(grant.document_id), "title": grant.document.title},
+        "why": AccessReason.EMERGENCY,
+        "emergency_reason": grant.reason,
+        "ip_address": None,
     }
 
 
@@ -61,7 +75,12 @@ class PatientEvents:
             .order_by("-accessed_at")
         )
         lookups = PatientLookup.objects.filter(chain_owner_id=patient.pk).select_related("looked_up_by")
-        self.sources = [(documents, _document_event), (lookups.order_by("-looked_up_at"), _lookup_event)]
+        emergencies = EmergencyAccess.objects.filter(document__owner_id=patient.pk).select_related("doctor", "document")
+        self.sources = [
+            (documents, _document_event),
+            (lookups.order_by("-looked_up_at"), _lookup_event),
+            (emergencies.order_by("-granted_at"), _emergency_event),
+        ]
 
     def count(self) -> int:
         return sum(rows.count() for rows, _ in self.sources)

@@ -152,6 +152,15 @@ def _access_row(document: Document, *, user: User, ip: str | None, action: str) 
     )
 
 
+def through(document: Document, *, consent=None, admission=None) -> Document:
+    """`document` marked as reached through this grant, as documents_visible_to would annotate it: for answers that
+    list documents from their grant's side (a doctor's consents, a clinic's admission submissions)."""
+    document.consent_id_used = getattr(consent, "pk", None)
+    document.admission_id_used = getattr(admission, "pk", None)
+    document.emergency_id_used = None
+    return document
+
+
 def documents_listed(*, user: User, documents: list[Document], ip: str | None) -> None:
     """A list shows titles, descriptions, file names and hashes: every other person's document in it gets a `list`
     row in its access log (one INSERT for the page). The caller's own documents are not logged."""

@@ -233,6 +233,14 @@ class DoctorConsentListView(generics.ListAPIView):
     def get_queryset(self):
         return consents_of_doctor(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        """Each consent that opens its document now carries a signed link to it: a link issued is logged for the
+        patient as a `list` access through that consent, as in any list of someone else's documents."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        linked = [services.through(consent.document, consent=consent) for consent in page if consent.opens_now]
+        services.documents_listed(user=request.user, documents=linked, ip=client_ip(request))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
 
 class ConsentActionView(APIView):
     permission_classes = [HasOwnRecords]
@@ -352,10 +360,8 @@ class AdmissionSubmissionListCreateView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        for submission in page:  # what the one access rule would annotate: opened through this submission
-            document = submission.document
-            document.consent_id_used, document.admission_id_used, document.emergency_id_used = None, submission.pk, None
-        services.documents_listed(user=request.user, documents=[s.document for s in page], ip=client_ip(request))
+        listed = [services.through(submission.document, admission=submission) for submission in page]
+        services.documents_listed(user=request.user, documents=listed, ip=client_ip(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(request=AdmissionSubmitSerializer, responses={201: AdmissionSubmissionSerializer})

@@ -137,13 +137,15 @@ def test_my_access_log_shows_everything_that_touched_me_newest_first(
     assert [(e["event"], e["by"]["name"], e["why"]) for e in events] == [
         ("document_view", "Ops Priya", "operator"),
         ("document_download", "Dr. Priya Sharma", "emergency"),
+        ("emergency_access", "Dr. Priya Sharma", "emergency"),
         ("patient_lookup", receptionist.name, "lookup"),
         ("document_view", "Dr. Priya Sharma", "consent"),
     ]
     assert events[1]["emergency_reason"] == REASON and events[1]["document"] == {"id": str(urgent.pk), "title": "ECG"}
+    assert events[2]["emergency_reason"] == REASON
     assert events[0]["at"] == "2027-01-04T10:03:00+05:30"
     paged = auth_client(patient).get(reverse("my-access-log"), {"limit": 2, "offset": 1}).json()
-    assert paged["count"] == 4 and [e["event"] for e in paged["results"]] == ["document_download", "patient_lookup"]
+    assert paged["count"] == 5 and [e["event"] for e in paged["results"]] == ["document_download", "emergency_access"]
     assert auth_client(make_user()).get(reverse("my-access-log")).json() == []
 
 
@@ -156,7 +158,7 @@ def test_my_access_log_costs_the_same_for_one_and_twenty(
         make_consent(document=document, doctor=doctor)
         auth_client(doctor.user).get(reverse("documents:detail", args=[document.pk]))
         auth_client(doctor.user).get(reverse("patient-lookup"), {"contact": patient.contact})
-    with django_assert_num_queries(2):  # the documents' log rows, the lookups
+    with django_assert_num_queries(3):  # the documents' log rows, the lookups, the emergency accesses
         assert len(auth_client(patient).get(reverse("my-access-log")).json()) == 2 * count
 
 
@@ -200,9 +202,12 @@ def test_every_kind_of_event_is_in_my_access_log(auth_client, doctor, clinic, pa
     aadhaar = make_document(owner=patient, title="Aadhaar")
     AdmissionSubmission.objects.create(patient=patient, clinic=clinic, document_type=item, document=aadhaar)
     auth_client(clinic.owner).get(reverse("documents:download", args=[aadhaar.pk]))
+    morning.shift(60)
+    auth_client(doctor.user).get(reverse("documents:consent-doctor"))  # the consent's link to the file, issued
     events = auth_client(patient).get(reverse("my-access-log")).json()
     seen = [(e["event"], e["why"], (e["clinic"] or {}).get("name"), e["document"]["title"]) for e in events]
     assert seen == [
+        ("document_listed", "consent", None, "CBC"),
         ("document_download", "admission", "Apollo Clinic", "Aadhaar"),
         ("document_view", "uploader", "Apollo Clinic", "lipids"),
         ("document_listed", "consent", None, "CBC"),

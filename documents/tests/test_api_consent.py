@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from clinic.models import MemberStatus
 from doctors.tests.factories import make_doctor
-from documents.models import ConsentEvent, DocumentConsent
+from documents.models import ConsentEvent, DocumentAccessLog, DocumentConsent
 from documents.services import CONSENT_ACTIONS, consent_act
 from documents.tests.factories import make_consent, make_document
 from QuickCare.exceptions import Conflict
@@ -219,9 +219,12 @@ def test_consent_lists_query_count(auth_client, patient, document, django_assert
         make_consent(document=make_document(owner=patient), doctor=doctor)
     with django_assert_num_queries(2):  # consents with documents, patients and doctors, then the doctors' clinics
         assert len(auth_client(patient).get(reverse("documents:consent-mine")).json()) == 2 * count
-    with django_assert_num_queries(2):  # the same, with a signed link on every row
+    # The same with a signed link on every row; each link issued is logged for its patient: the end of the patient's
+    # log chain and one INSERT.
+    with django_assert_num_queries(4):
         rows = auth_client(doctor.user).get(reverse("documents:consent-doctor")).json()
     assert len(rows) == count and all(row["file"] for row in rows)
+    assert DocumentAccessLog.objects.filter(accessed_by=doctor.user, action="list").count() == count
 
 
 def act(client, consent, action, **extra):
