@@ -27,7 +27,8 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: stop.set())
         worker = None
         if settings.TASKS_BACKEND in WORKERS:
-            worker = subprocess.Popen([sys.executable, "manage.py", *WORKERS[settings.TASKS_BACKEND]])
+            manage = str(settings.BASE_DIR / "manage.py")  # from any working directory a supervisor starts it in
+            worker = subprocess.Popen([sys.executable, manage, *WORKERS[settings.TASKS_BACKEND]])
         self.stdout.write(f"Worker for {settings.TASKS_BACKEND} tasks and the notification sweep are running.")
         try:
             while not stop.is_set():
