@@ -42,10 +42,28 @@ class _AccessorSerializer(_PersonSerializer):
         return role_key(user.roles_id)
 
 
+def caller_link(request, document_id) -> str:
+    """The caller's signed download link to a document, absolute (documents.links)."""
+    return request.build_absolute_uri(download_link(document_id=document_id, user_id=request.user.pk))
+
+
+@extend_schema_field(serializers.URLField())
+class DownloadLinkField(serializers.Field):
+    """The caller's signed download link to the document whose id is at `source`: every answer that carries one
+    builds it here (a consent's conditional link calls `caller_link` itself)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, document_id) -> str:
+        return caller_link(self.context["request"], document_id)
+
+
 class DocumentSerializer(serializers.ModelSerializer):
-    file = serializers.SerializerMethodField(
+    file = DownloadLinkField(
+        source="pk",
         help_text="A signed download link for the caller, usable without a header for DOCUMENT_LINK_SECONDS "
-        "(default 300); the same path with a Bearer token and no `sig` works too."
+        "(default 300); the same path with a Bearer token and no `sig` works too.",
     )
     owner = _PersonSerializer(read_only=True)
     patient = _PersonSerializer(source="owner", read_only=True, help_text="The same person as `owner`.")
@@ -73,11 +91,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "uploaded_by_role",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField())
-    def get_file(self, document) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(download_link(document_id=document.pk, user_id=request.user.pk))
 
 
 class DocumentUploadSerializer(serializers.Serializer):
@@ -177,7 +190,7 @@ class ConsentSerializer(serializers.ModelSerializer):
         request = self.context["request"]
         if not consent.opens_now or consent.doctor.user_id != request.user.pk:
             return None
-        return request.build_absolute_uri(download_link(document_id=consent.document_id, user_id=request.user.pk))
+        return caller_link(request, consent.document_id)
 
 
 class ConsentActionSerializer(serializers.Serializer):
@@ -277,7 +290,7 @@ class AdmissionSubmissionSerializer(serializers.ModelSerializer):
     patient = _PersonSerializer()
     document_title = serializers.CharField(source="document.title")
     document_type_name = serializers.CharField(source="document_type.name")
-    file = serializers.SerializerMethodField(help_text="The document's signed download link for the caller.")
+    file = DownloadLinkField(source="document_id", help_text="The document's signed download link for the caller.")
 
     class Meta:
         model = AdmissionSubmission
@@ -294,11 +307,6 @@ class AdmissionSubmissionSerializer(serializers.ModelSerializer):
             "file",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField())
-    def get_file(self, submission) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(download_link(document_id=submission.document_id, user_id=request.user.pk))
 
 
 class AdmissionChecklistItemSerializer(AdmissionDocumentTypeSerializer):
@@ -349,17 +357,12 @@ class EmergencyAccessSerializer(serializers.ModelSerializer):
 
     document_title = serializers.CharField(source="document.title")
     patient = _PersonSerializer(source="document.owner")
-    file = serializers.SerializerMethodField()
+    file = DownloadLinkField(source="document_id")
 
     class Meta:
         model = EmergencyAccess
         fields = ["id", "document", "document_title", "patient", "reason", "granted_at", "expires_at", "file"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField())
-    def get_file(self, grant) -> str:
-        request = self.context["request"]
-        return request.build_absolute_uri(download_link(document_id=grant.document_id, user_id=request.user.pk))
 
 
 class _EventDocumentSerializer(serializers.Serializer):
