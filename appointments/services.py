@@ -311,8 +311,7 @@ def appointments_release(*, appointments, cancel: bool, reason: str, what: str, 
         )
     Appointment.objects.bulk_update(released, ["status", "cancellation_reason", "status_changed_by", "updated_at"])
     AppointmentHistory.objects.bulk_create(history)
-    for appointment in released:
-        messages.tell_cancelled(appointment, reason=reason)
+    messages.tell_released(released, reason=reason)
     return len(released)
 
 

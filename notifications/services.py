@@ -185,8 +185,7 @@ def queue_health() -> dict:
     return {"oldest_queued_seconds": age, "failed": failed, "stale": age > settings.NOTIFY_STALE_SECONDS}
 
 
-def cancel_reminders(appointment) -> None:
-    """The appointment was cancelled or moved: its reminders that have not gone out never will."""
-    Notification.objects.filter(appointment=appointment, kind=Kind.REMINDER, status=DeliveryStatus.QUEUED).update(
-        status=DeliveryStatus.CANCELLED
-    )
+def cancel_reminders(*appointments) -> None:
+    """The appointments were cancelled or moved: their reminders that have not gone out never will (one UPDATE)."""
+    queued = Notification.objects.filter(kind=Kind.REMINDER, status=DeliveryStatus.QUEUED)
+    queued.filter(appointment__in=appointments).update(status=DeliveryStatus.CANCELLED)

@@ -501,3 +501,27 @@ def test_tasks_run_on_the_configured_backend(settings, patient, sent):
     row = sent(lambda: services.notify(recipient=patient, kind=Kind.SLOT_FREED, context=CONTEXT))
     row.refresh_from_db()
     assert row.status == "sent"
+
+
+def test_a_leave_tells_its_patients_in_one_go_and_offers_nothing_to_the_waitlist(auth_client, doctor, patient):
+    others = [make_user() for _ in range(3)]
+    for number, person in enumerate([patient, *others]):
+        book(auth_client(person), doctor, at=f"09:{15 * number:02d}")
+    waiting = make_user()
+    auth_client(waiting).post(
+        reverse("appointments:waitlist"), {"doctor": doctor.id, "date": MONDAY.isoformat()}, format="json"
+    )
+    body = {
+        "start_date": MONDAY.isoformat(),
+        "end_date": MONDAY.isoformat(),
+        "reason": "Ill",
+        "cancel_appointments": True,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        assert auth_client(doctor.user).post(reverse("doctors:leave-list"), body, format="json").status_code == 201
+    cancelled = Notification.objects.filter(kind=Kind.BOOKING_CANCELLED)
+    assert sorted(row.recipient_id for row in cancelled) == sorted(p.pk for p in [patient, *others])
+    assert not Notification.objects.filter(kind=Kind.SLOT_FREED).exists()  # the times went to the leave
+    assert not Notification.objects.filter(kind=Kind.REMINDER, status="queued").exists()
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "notifications_')]
+    assert len(inserts) == 1  # the four messages in one INSERT
