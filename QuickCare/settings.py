@@ -85,6 +85,8 @@ DATABASES = {
 }
 # Persistent connections pay off under gunicorn's fixed workers; the dev server opens a thread per request, and each
 # thread would keep its own connection open (PostgreSQL's "too many clients" under a few dozen clients).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "QuickCare.postgresql"  # a health check without a round trip (its docstring)
 if "runserver" in sys.argv:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

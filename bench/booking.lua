@@ -1,4 +1,5 @@
--- wrk: POST bookings, each request a different free slot (bodies from BOOKINGS, strided per thread).
+-- wrk: POST bookings, each request a different free slot (bodies from BOOKINGS, strided per thread), as the patient
+-- of TOKEN or, with TOKENS (a file of access tokens, one per line), as each of those patients in turn.
 local counter = 0
 
 setup = function(thread)
@@ -13,11 +14,17 @@ init = function(args)
   i = offset + tonumber(os.getenv("START") or "0")  -- each repeated run books fresh slots
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+  tokens = {}
+  if os.getenv("TOKENS") then
+    for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = "Bearer " .. line end
+  else
+    tokens[1] = "Bearer " .. os.getenv("TOKEN")
+  end
 end
 
 request = function()
   i = i + stride
+  wrk.headers["Authorization"] = tokens[(i % #tokens) + 1]
   return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
 end
 dofile("report.lua")  -- wrk takes one script; the summary is shared with the read runs

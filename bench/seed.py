@@ -2,7 +2,8 @@
 
 Usage (from the repo root, against an empty migrated database): python bench/seed.py OUT_DIR
 Writes OUT_DIR/targets.json (ids and tokens for the load runs), OUT_DIR/bookings.txt (one free booking body per
-line, for the booking run) and OUT_DIR/reschedules.txt (an appointment id and a free new time per line).
+line, for the booking runs), OUT_DIR/patient_tokens.txt (64 patients' access tokens, for the booking run by many
+patients) and OUT_DIR/reschedules.txt (an appointment id and a free new time per line).
 """
 
 import json
@@ -175,6 +176,9 @@ def main(out: Path) -> None:
                             )
                             + "\n"
                         )
+    # The booking run by many patients: each request books as the next of these, so bookings do not queue on one
+    # patient's row lock and hash chain as the one-patient run's do.
+    (out / "patient_tokens.txt").write_text("".join(tokens_for(p)["access"] + "\n" for p in patients[100:164]))
     (out / "targets.json").write_text(
         json.dumps(
             {

@@ -16,6 +16,27 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class RateThrottle(SimpleRateThrottle):
+    """DRF's sliding window, counted in one atomic round trip where the cache can (Redis: `sliding_window` of
+    QuickCare.cache.FailoverRedisCache) and by DRF's list of timestamps in the cache otherwise (the database cache,
+    and the fallback while Redis is down). The per-request throttles of views go through `allow_request`."""
+
+    _wait = None
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        window = getattr(self.cache, "sliding_window", None)
+        self._wait = window and window(key, self.num_requests, self.duration, self.timer())
+        if self._wait is None:
+            return super().allow_request(request, view)
+        return self._wait == 0
+
+    def wait(self):
+        return super().wait() if self._wait is None else self._wait
+
     def get_rate(self):
         # Read the settings on each use (DRF binds them at import), so tests and overrides take effect.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]

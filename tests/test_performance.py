@@ -1,0 +1,141 @@
+"""The performance issue (#17): what makes the floor cheaper keeps its guarantees.
+
+- A view's throttle is one atomic round trip to Redis (QuickCare.cache.FailoverRedisCache.sliding_window), and
+  falls back to DRF's counting while Redis is down.
+- One Redis client per connection pool, not one per command.
+- A reused PostgreSQL connection is checked without a `SELECT 1`, and a connection PostgreSQL ended is still
+  caught before a request uses it (QuickCare/postgresql/base.py).
+"""
+
+import threading
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, connections
+from django.db.backends.postgresql import base as django_postgresql
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+needs_redis = pytest.mark.skipif(
+    not settings.REDIS_URL, reason="Redis's sliding window needs Redis (the PostgreSQL leg of .ci/run sets REDIS_URL)"
+)
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the PostgreSQL health check needs PostgreSQL (.ci/run's second leg)"
+)
+
+
+def a_key() -> str:
+    return f"test-window-{uuid.uuid4().hex}"
+
+
+@needs_redis
+def test_the_sliding_window_counts_to_its_limit_then_names_the_wait():
+    key = a_key()
+    assert [cache.sliding_window(key, 3, 60, 1000.0 + i) for i in range(3)] == [0.0, 0.0, 0.0]
+    assert cache.sliding_window(key, 3, 60, 1010.0) == 50.0  # the first use, at 1000, leaves the window at 1060
+    assert cache.sliding_window(key, 3, 60, 1060.5) == 0.0  # it has left: one use is free again
+    assert cache.sliding_window(key, 3, 60, 1060.75) == 0.25  # full again; the use at 1001 leaves at 1061
+    assert cache.sliding_window(key, 3, 60, 1061.5) == 0.0  # the refused use at 1060.75 was not counted
+    assert cache.sliding_window(key, 3, 60, 1061.5) == 0.5  # 1002, 1060.5, 1061.5: full until 1062
+
+
+@needs_redis
+def test_concurrent_uses_cannot_slip_under_the_limit():
+    """DRF's list of timestamps is read and written back in two round trips: requests arriving together all read
+    the same count. The window is one Lua script, so exactly `limit` of 20 concurrent uses are counted."""
+    key, start, results = a_key(), threading.Barrier(20), []
+
+    def use():
+        start.wait()
+        results.append(cache.sliding_window(key, 5, 60, 1000.0))
+
+    threads = [threading.Thread(target=use) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results)[:6] == [0.0] * 5 + [60.0]
+
+
+@needs_redis
+def test_a_throttled_view_costs_one_redis_command(api_client, monkeypatch):
+    api_client.get(reverse("users:check"), {"contact": "9876543210"})  # the script is loaded into Redis once
+    sent = []
+    execute = redis.Redis.execute_command
+    monkeypatch.setattr(
+        redis.Redis, "execute_command", lambda self, *args, **kw: sent.append(args[0]) or execute(self, *args, **kw)
+    )
+    response = api_client.get(reverse("users:check"), {"contact": "9876543210"})
+    assert response.status_code == 200
+    assert sent == ["EVALSHA"]
+
+
+@needs_redis
+def test_one_redis_client_serves_every_command():
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+
+
+@needs_redis
+def test_the_view_throttle_refuses_past_its_rate_with_the_wait(api_client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "check_ip": "2/hour"},
+    }
+    for _ in range(2):
+        assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 200
+    refused = api_client.get(reverse("users:check"), {"contact": "9876543210"})
+    assert refused.status_code == 429
+    assert 3590 <= int(refused["Retry-After"]) <= 3600
+
+
+def test_while_redis_is_down_the_view_throttle_counts_in_the_fallback(api_client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "QuickCare.cache.FailoverRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "check_ip": "2/hour"},
+    }
+    for _ in range(2):
+        assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 200
+    assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 429
+
+
+@pytest.fixture
+def second_connection():
+    """A connection of its own, outside the test's transaction, as a server thread would hold one."""
+    wrapper = connections.create_connection("default")
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+@needs_postgresql
+def test_a_healthy_reused_connection_is_checked_without_a_statement(second_connection, monkeypatch):
+    asked = []
+    monkeypatch.setattr(django_postgresql.DatabaseWrapper, "is_usable", lambda self: asked.append(self) or True)
+    assert second_connection.is_usable() is True
+    assert asked == []  # no `SELECT 1`
+
+
+@needs_postgresql
+def test_a_connection_postgresql_ended_is_caught_before_it_is_used(second_connection):
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits until the backend has exited
+    assert second_connection.is_usable() is False
+    second_connection.health_check_done = False  # as at the start of a request
+    with second_connection.cursor() as cursor:  # Django closes it and connects again
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
