@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -6,6 +7,9 @@ from rest_framework.response import Response
 # The header an unpaged list carries when MAX_LIST_ITEMS cut it short (ask for pages with ?limit=&offset=).
 TRUNCATED_HEADER = "X-List-Truncated"
 
+
+# The page's rows carry the list's total under this name (COUNT(*) OVER ()), then lose it.
+_TOTAL = "_page_total"
 
 # No list comes near it; a larger offset would overflow the database's 64-bit OFFSET.
 MAX_PAGE_NUMBER = 2**31 - 1
@@ -49,10 +53,23 @@ class OptionalLimitOffsetPagination(LimitOffsetPagination):
             self.truncated = len(rows) > cap
             return rows[:cap]
         self.limit = min(limit, self.max_limit)
-        self.count = self.get_count(queryset)
-        if self.count == 0 or self.offset > self.count:
+        return self._page_and_count(queryset)
+
+    def _page_and_count(self, queryset) -> list:
+        """The page, with `self.count` counted by the same query: each row carries COUNT(*) OVER (), the total
+        before LIMIT and OFFSET. A separate COUNT would compile, plan and filter the whole list a second time (a
+        quarter of a page of the directory). Past the end, where no row carries it, the total is counted alone."""
+        windowed = isinstance(queryset, QuerySet) and not (queryset.query.distinct or queryset.query.combinator)
+        if not windowed:  # a DISTINCT applies after the window, so it would count duplicates
+            self.count = self.get_count(queryset)
+            return list(queryset[self.offset : self.offset + self.limit]) if self.offset < self.count else []
+        page = list(queryset.annotate(**{_TOTAL: Window(Count("*"))})[self.offset : self.offset + self.limit])
+        if not page:
+            self.count = self.get_count(queryset) if self.offset else 0
             return []
-        return list(queryset[self.offset : self.offset + self.limit])
+        for row in page:
+            self.count = row.pop(_TOTAL) if isinstance(row, dict) else getattr(row, _TOTAL)
+        return page
 
     def get_paginated_response(self, data):
         if self.paged:

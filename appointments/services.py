@@ -152,21 +152,20 @@ def appointment_book(
     _check_booking_cap(patient=patient, today=now.date())
     window, token = _bookable(doctor=doctor, on=on, at=at, clinic_id=getattr(clinic, "pk", None), now=now)
     fee = doctor.first_visit_fee if appointment_type == AppointmentType.FIRST_VISIT else doctor.follow_up_fee
-    try:
-        with transaction.atomic():
-            appointment = Appointment.objects.create(
-                patient=patient,
-                doctor=doctor,
-                clinic_id=window.clinic_id,
-                appointment_date=on,
-                appointment_time=at,
-                appointment_type=appointment_type,
-                mode=mode,
-                notes=notes,
-                fee_charged=fee,
-                booked_by=booked_by,
-                token_number=token,
-            )
+    try:  # no savepoint: a failed INSERT ends the booking, and this transaction (or savepoint) is rolled back whole
+        appointment = Appointment.objects.create(
+            patient=patient,
+            doctor=doctor,
+            clinic_id=window.clinic_id,
+            appointment_date=on,
+            appointment_time=at,
+            appointment_type=appointment_type,
+            mode=mode,
+            notes=notes,
+            fee_charged=fee,
+            booked_by=booked_by,
+            token_number=token,
+        )
     except IntegrityError:  # the partial unique constraint is the backstop
         raise Conflict(SLOT_TAKEN) from None
     actor = Actor.PATIENT if booked_by is None else Actor.DESK

@@ -118,8 +118,7 @@ class MyAppointmentListCreateView(_Mine, _Appointments, generics.ListCreateAPIVi
             appointment = services.appointment_book(
                 patient=request.user, clinic=body.validated_data.get("clinic"), **body.booking()
             )
-            created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
-            return Response(created, status=status.HTTP_201_CREATED)
+            return Response(self.instance_json(appointment), status=status.HTTP_201_CREATED)
 
         return idempotent(self, request, act)
 
@@ -222,8 +221,7 @@ class ClinicAppointmentListCreateView(_Desk, _Appointments, generics.ListCreateA
                 name=data.get("name", ""),
                 **body.booking(),
             )
-            created = self.object_json(self.get_queryset().filter(pk=appointment.pk))
-            return Response(created, status=status.HTTP_201_CREATED)
+            return Response(self.instance_json(appointment), status=status.HTTP_201_CREATED)
 
         return idempotent(self, request, act)
 

@@ -25,7 +25,13 @@ logger = logging.getLogger("quickcare.notifications")
 
 
 def _row(*, recipient: User, kind: str, context: dict, **fields) -> Notification:
+    """An unsaved message. One that is due at once is written as enqueued: its task goes when the caller commits
+    (`_enqueue_on_commit`), so no UPDATE follows the commit; if that task is lost, the sweep sends it after
+    NOTIFY_LEASE_SECONDS like any lost task."""
     title, body = render(kind, recipient.preferred_language, context)
+    now = timezone.now()
+    if fields.get("send_after") is None or fields["send_after"] <= now:
+        fields.setdefault("enqueued_at", now)
     return Notification(
         recipient=recipient,
         kind=kind,
@@ -39,10 +45,9 @@ def _row(*, recipient: User, kind: str, context: dict, **fields) -> Notification
 
 
 def _enqueue_on_commit(rows: list[Notification]) -> None:
-    now = timezone.now()
-    due = [row.pk for row in rows if row.send_after is None or row.send_after <= now]
+    due = [row.pk for row in rows if row.enqueued_at is not None]
     if due:
-        transaction.on_commit(lambda: _enqueue(due))
+        transaction.on_commit(lambda: _send_tasks(due))
 
 
 def notify(*, recipient: User, kind: str, context: dict, dedupe_key: str = "", **fields) -> Notification | None:
@@ -87,9 +92,13 @@ def record_sent(*, recipient: User, kind: str, context: dict, sent: bool, error:
 
 
 def _enqueue(ids: list) -> None:
+    Notification.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+    _send_tasks(ids)
+
+
+def _send_tasks(ids: list) -> None:
     from .tasks import deliver_notification  # the task module imports this one
 
-    Notification.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     for notification_id in ids:
         deliver_notification.enqueue(str(notification_id))
 
