@@ -167,6 +167,7 @@ def server_env(args, database_url: str, redis_url: str) -> dict:
         # One benchmark patient books thousands of slots: the per-patient abuse limits are off for the run.
         "MAX_ACTIVE_BOOKINGS_PER_PATIENT": "0",
         "BOOKING_HORIZON_DAYS": "0",
+        "JWT_ACCESS_MINUTES": "1440",  # the seeded tokens outlive a day of runs and profiles on one data set
         "GUNICORN_ACCESS_LOG": os.environ.get("GUNICORN_ACCESS_LOG", os.devnull),
         "PORT": str(args.port),
     }
