@@ -11,7 +11,6 @@ from typing import NamedTuple
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from clinic.models import Clinic, MemberRole
 from clinic.selectors import active_memberships
 from doctors.models import DoctorLeave, Weekday
 from doctors.selectors import bookable_window_rows
+from QuickCare.sql import fetch_all
 from users.models import User
 
 from .models import ACTIVE_STATUSES, Appointment, AppointmentStatus
@@ -114,11 +114,11 @@ def slot_inputs(*, doctor_id: int, on: date, clinic_id=None) -> SlotInputs:
     tokens. Three queries; the windows are doctors.selectors.bookable_windows itself."""
     rows = bookable_window_rows(doctor_id=doctor_id, day=Weekday.of(on).value, clinic_id=clinic_id)
     windows = [Window(_uuid(clinic), *rest) for clinic, *rest in rows]
-    with connection.cursor() as cursor:
-        cursor.execute(LEAVES_SQL, [doctor_id, on, on])
-        leaves = [Leave(start, end, _uuid(clinic)) for start, end, clinic in cursor.fetchall()]
-        cursor.execute(DAY_SQL, [doctor_id, on])
-        day = cursor.fetchall()
+    leaves = [
+        Leave(start, end, _uuid(clinic))
+        for start, end, clinic in fetch_all("qc_leaves", LEAVES_SQL, [doctor_id, on, on])
+    ]
+    day = fetch_all("qc_day", DAY_SQL, [doctor_id, on])
     booked = [at for at, status, _, _ in day if status in ACTIVE_STATUSES]
     last_tokens = {}
     for _, _, clinic, token in day:

@@ -101,7 +101,6 @@ def cpu_seconds(server_pid: int) -> dict[str, float]:
 
 def rows(targets: dict, work: Path, threads: int) -> list[tuple[str, str, dict]]:
     """(name, path, wrk options) of every benchmarked endpoint; the first is the floor."""
-    auth = [f"Authorization: Bearer {targets['token']}"]
     doctor = [f"Authorization: Bearer {targets['doctor_token']}"]
 
     def writes(script: str, **env) -> dict:
@@ -119,7 +118,11 @@ def rows(targets: dict, work: Path, threads: int) -> list[tuple[str, str, dict]]
             f"/api/doctors/{targets['doctor']}/availability/slots/?date={targets['busy_day']}",
             {},
         ),
-        ("GET /api/appointments/my/", "/api/appointments/my/", {"headers": auth}),
+        (
+            "GET /api/appointments/my/",
+            "/api/appointments/my/",
+            {"headers": [f"Authorization: Bearer {targets['reader_token']}"]},
+        ),
         (
             "POST /api/appointments/my/ (booking, one patient)",
             "/api/appointments/my/",

@@ -183,6 +183,9 @@ def main(out: Path) -> None:
         json.dumps(
             {
                 "token": tokens_for(booker)["access"],
+                # Reads "my appointments" as a patient who does not book in the runs (about 10 appointments): the
+                # booker's list grows by thousands during a run.
+                "reader_token": tokens_for(patients[2])["access"],
                 "doctor_token": tokens_for(doctors[0].user)["access"],
                 "owner_token": tokens_for(owners[0])["access"],
                 "lookup_contact": patients[5].contact,

@@ -10,6 +10,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 
 from clinic.models import ClinicMember, MemberRole, MemberStatus
 from clinic.selectors import active_memberships
+from QuickCare.sql import fetch_all
 from users.models import User
 from users.validators import contact_as_int
 
@@ -129,9 +130,7 @@ def bookable_window_rows(*, doctor_id: int, day: str, clinic_id=None) -> list[tu
     prep = DoctorAvailability._meta.get_field("clinic").get_db_prep_value
     swap = {_DOCTOR: doctor_id, _DAY: day, prep(_CLINIC, connection): prep(clinic_id, connection)}
     values = [swap.get(p, p) for p in params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        return cursor.fetchall()
+    return fetch_all("qc_windows_at_clinic" if clinic_id is not None else "qc_windows", sql, values)
 
 
 def bookable_windows(*, doctor_id: int) -> QuerySet[DoctorAvailability]:

@@ -5,6 +5,7 @@
 - One Redis client per connection pool, not one per command.
 - A reused PostgreSQL connection is checked without a `SELECT 1`, and a connection PostgreSQL ended is still
   caught before a request uses it (QuickCare/postgresql/base.py).
+- The free-slot inputs run as prepared statements on PostgreSQL, planned once per connection.
 """
 
 import threading
@@ -14,9 +15,12 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.backends.postgresql import base as django_postgresql
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from QuickCare.postgresql.base import numbered
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +143,59 @@ def test_a_connection_postgresql_ended_is_caught_before_it_is_used(second_connec
     with second_connection.cursor() as cursor:  # Django closes it and connects again
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != pid
+
+
+def test_placeholders_are_numbered_for_prepare():
+    sql = "SELECT a FROM t WHERE b = %s AND c LIKE 'x%%' AND d IN (%s, %s)"
+    assert numbered(sql) == "SELECT a FROM t WHERE b = $1 AND c LIKE 'x%' AND d IN ($2, $3)"
+
+
+@needs_postgresql
+def test_a_hot_query_is_prepared_once_per_connection(second_connection):
+    def run(a, b):
+        with CaptureQueriesContext(second_connection) as sent, second_connection.cursor() as cursor:
+            second_connection.execute_prepared(cursor, "qc_test_sum", "SELECT %s::int + %s::int", [a, b])
+            return cursor.fetchone()[0], [q["sql"] for q in sent.captured_queries]
+
+    assert run(1, 2) == (3, ["PREPARE qc_test_sum AS SELECT $1::int + $2::int", "EXECUTE qc_test_sum(1, 2)"])
+    assert run(3, 4) == (7, ["EXECUTE qc_test_sum(3, 4)"])
+    second_connection.close()  # a new connection has none
+    assert run(5, 6)[1][0].startswith("PREPARE")
+
+
+@needs_postgresql
+def test_a_statement_prepared_in_a_rolled_back_transaction_stays_prepared(second_connection):
+    """PREPARE is not transactional: the set of prepared names stays true after a rollback."""
+    with pytest.raises(ZeroDivisionError), transaction.atomic(using=second_connection.alias):
+        with second_connection.cursor() as cursor:
+            second_connection.execute_prepared(cursor, "qc_test_one", "SELECT %s::int", [1])
+        raise ZeroDivisionError
+    with second_connection.cursor() as cursor:
+        second_connection.execute_prepared(cursor, "qc_test_one", "SELECT %s::int", [2])
+        assert cursor.fetchone() == (2,)
+
+
+@needs_postgresql
+def test_prepared_statements_can_be_turned_off(second_connection, settings):
+    settings.DB_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(second_connection) as sent, second_connection.cursor() as cursor:
+        second_connection.execute_prepared(cursor, "qc_test_off", "SELECT %s::int", [1])
+        assert cursor.fetchone() == (1,)
+    assert [q["sql"] for q in sent.captured_queries] == ["SELECT 1::int"]
+
+
+@needs_postgresql
+def test_free_slots_run_their_three_queries_prepared(api_client):
+    from doctors.tests.factories import make_doctor, make_window
+
+    doctor = make_doctor()
+    make_window(doctor=doctor, day="monday")
+    url = reverse("free-slots", args=[doctor.id])
+    api_client.get(url, {"date": "2027-01-04"})
+    with CaptureQueriesContext(connection) as sent:
+        assert api_client.get(url, {"date": "2027-01-04"}).status_code == 200
+    assert [q["sql"].split("(")[0] for q in sent.captured_queries] == [
+        "EXECUTE qc_windows",
+        "EXECUTE qc_leaves",
+        "EXECUTE qc_day",
+    ]
