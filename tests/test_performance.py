@@ -199,3 +199,46 @@ def test_free_slots_run_their_three_queries_prepared(api_client):
         "EXECUTE qc_leaves",
         "EXECUTE qc_day",
     ]
+
+
+def my_list(client, **query):
+    return client.get(reverse("appointments:my-list"), query)
+
+
+def test_the_compiled_patient_list_answers_what_the_general_path_answers(auth_client):
+    from datetime import date, time
+
+    from appointments.tests.factories import make_appointment
+    from doctors.tests.factories import make_doctor
+    from users.tests.factories import make_user
+
+    doctor, patient, other = make_doctor(), make_user(), make_user()
+    for hour in (9, 10, 11):
+        make_appointment(doctor=doctor, on=date(2027, 1, 4), at=time(hour), patient=patient, notes=f"visit {hour}")
+    make_appointment(doctor=doctor, on=date(2027, 1, 5), patient=other)
+    client = auth_client(patient)
+    with CaptureQueriesContext(connection) as sent:
+        compiled = my_list(client)
+    statements = len(sent.captured_queries)  # read before the next request clears the log
+    general = my_list(client, offset=0)  # any query takes the general path: the same list, unpaged
+    assert compiled.status_code == 200 and len(compiled.json()) == 3
+    assert compiled.json() == general.json()
+    assert statements == 1  # the list (the test client's caller is not read from the database)
+    assert [a["notes"] for a in my_list(auth_client(other)).json()] == [""]  # each caller gets their own
+
+
+def test_the_compiled_patient_list_keeps_the_list_cap(auth_client, settings):
+    from datetime import date, time
+
+    from appointments.tests.factories import make_appointment
+    from doctors.tests.factories import make_doctor
+    from QuickCare.pagination import TRUNCATED_HEADER
+    from users.tests.factories import make_user
+
+    settings.MAX_LIST_ITEMS = 2
+    doctor, patient = make_doctor(), make_user()
+    for hour in (9, 10, 11):
+        make_appointment(doctor=doctor, on=date(2027, 1, 4), at=time(hour), patient=patient)
+    response = my_list(auth_client(patient))
+    assert [a["appointment_time"] for a in response.json()] == ["11:00:00", "10:00:00"]
+    assert response[TRUNCATED_HEADER] == "true"
