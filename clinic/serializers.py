@@ -71,6 +71,15 @@ class PublicClinicSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+PUBLIC_CLINIC_COLUMNS = ("id", "name", "slug", "clinic_type", "city", "phone", "member_count")
+
+
+def public_clinic_rows_json(rows: list[dict]) -> list[dict]:
+    """The one builder of PublicClinicSerializer's shape, from `.values(*PUBLIC_CLINIC_COLUMNS)` rows of
+    `clinics_with_member_count()`: plain dicts, several times cheaper than the serializer (bench/README.md)."""
+    return [{**row, "id": str(row["id"])} for row in rows]
+
+
 class ClinicBriefSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField(read_only=True)
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
+from QuickCare.lists import RowsMixin
 from QuickCare.mixins import PartialPutMixin
 from QuickCare.net import client_ip
 from users.permissions import HasOwnRecords, IsClinicOwner
@@ -20,6 +21,7 @@ from .filters import AdmissionDocumentFilter, MemberFilter, PublicClinicFilter
 from .models import AdmissionDocumentType, Clinic, ClinicMember
 from .selectors import clinic_for_owner, clinics_with_member_count
 from .serializers import (
+    PUBLIC_CLINIC_COLUMNS,
     AdmissionDocumentTypeSerializer,
     ClinicOnboardingResponseSerializer,
     ClinicOnboardingSerializer,
@@ -33,6 +35,7 @@ from .serializers import (
     PatientLookupQuerySerializer,
     PublicClinicSerializer,
     TimeSlotSerializer,
+    public_clinic_rows_json,
 )
 
 
@@ -54,14 +57,18 @@ class ClinicOnboardingView(APIView):
         return Response(ClinicOnboardingResponseSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
-class PublicClinicListView(PublicCacheMixin, generics.ListAPIView):
+class PublicClinicListView(PublicCacheMixin, RowsMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicClinicSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PublicClinicFilter
+    columns = PUBLIC_CLINIC_COLUMNS
 
     def get_queryset(self):
         return clinics_with_member_count()
+
+    def rows_to_json(self, rows):
+        return public_clinic_rows_json(rows)
 
 
 class MyClinicListCreateView(generics.ListCreateAPIView):

@@ -296,3 +296,16 @@ def test_my_clinics_query_count_is_constant(auth_client, owner, django_assert_nu
     client = auth_client(owner)
     with django_assert_num_queries(1):
         assert len(client.get(reverse("clinic:list")).json()) == clinics
+
+
+def test_the_public_list_is_built_as_its_serializer_would(api_client):
+    """One builder (public_clinic_rows_json) answers the list; the schema's serializer declares the same shape."""
+    from clinic.selectors import clinics_with_member_count
+    from clinic.serializers import PublicClinicSerializer
+
+    make_clinic(name="Apollo Clinic", city="Jaipur", phone="0141-2222222", members=3)
+    make_clinic(name="Fortis Hospital", city="Ajmer", clinic_type="hospital", phone="")
+    expected = PublicClinicSerializer(clinics_with_member_count(), many=True).data
+    assert api_client.get(reverse("clinic:public-list")).json() == [dict(row) for row in expected]
+    page = api_client.get(reverse("clinic:public-list"), {"limit": 1, "offset": 1}).json()
+    assert page["count"] == 2 and page["results"] == [dict(expected[1])]
