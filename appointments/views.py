@@ -3,7 +3,6 @@ from types import SimpleNamespace
 from uuid import UUID
 
 from django.conf import settings
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 from clinic.selectors import clinic_for_desk, clinic_for_doctor
 from doctors.models import DoctorProfile
 from QuickCare.exceptions import Conflict
+from QuickCare.filtering import FilterBackend
 from QuickCare.lists import RowsMixin
 from QuickCare.sql import compiled_values
 from users.permissions import HasOwnRecords, IsDoctor, IsPatient
@@ -81,7 +81,7 @@ class FreeSlotsView(APIView):
 class _Appointments(RowsMixin):
     """Every appointment answer comes from appointment_rows_json."""
 
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     columns = COLUMNS
 
     def rows_to_json(self, rows):

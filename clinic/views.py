@@ -1,6 +1,5 @@
 from functools import cached_property
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
@@ -10,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
+from QuickCare.filtering import FilterBackend
 from QuickCare.lists import RowsMixin
 from QuickCare.mixins import PartialPutMixin
 from QuickCare.net import client_ip
@@ -60,7 +60,7 @@ class ClinicOnboardingView(APIView):
 class PublicClinicListView(PublicCacheMixin, RowsMixin, generics.ListAPIView):
     permission_classes = [AllowAny]
     serializer_class = PublicClinicSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = PublicClinicFilter
     columns = PUBLIC_CLINIC_COLUMNS
 
@@ -135,7 +135,7 @@ class _OwnedClinicMixin:
 
 class MemberListCreateView(_OwnedClinicMixin, generics.ListCreateAPIView):
     serializer_class = MemberSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = MemberFilter
 
     def get_queryset(self):
@@ -255,7 +255,7 @@ class AdmissionDocumentListCreateView(generics.ListCreateAPIView):
     item (its owner; contract 2.6)."""
 
     serializer_class = AdmissionDocumentTypeSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = AdmissionDocumentFilter
 
     def get_permissions(self):

@@ -1,7 +1,6 @@
 import uuid
 from functools import cached_property
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from QuickCare.caching import PublicCacheMixin
+from QuickCare.filtering import FilterBackend
 from QuickCare.lists import RowsMixin
 from QuickCare.mixins import PartialPutMixin
 from users.permissions import IsDoctor
@@ -65,7 +65,7 @@ FEE_PARAMETER = {"type": "number", "minimum": 0, "maximum": MAX_FEE}
 @extend_schema(parameters=[OpenApiParameter("min_fee", FEE_PARAMETER), OpenApiParameter("max_fee", FEE_PARAMETER)])
 class DoctorListView(_DoctorCards, generics.ListAPIView):
     serializer_class = DoctorListSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = DoctorFilter
     columns = CARD_FIELDS
 

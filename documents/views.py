@@ -5,7 +5,6 @@ from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from appointments.selectors import care_clinics, has_care_relationship
 from appointments.serializers import CareClinicSerializer
 from clinic.models import AdmissionDocumentType, Clinic
+from QuickCare.filtering import FilterBackend
 from QuickCare.net import client_ip
 from QuickCare.serializers import DateTimeField
 from users.models import RoleId, User
@@ -80,7 +80,7 @@ class DocumentListCreateView(generics.ListAPIView):
 
     permission_classes = [HasOwnRecords]
     serializer_class = DocumentSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = DocumentFilter
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [UploadThrottle]
@@ -217,7 +217,7 @@ class MyConsentListView(generics.ListAPIView):
 
     permission_classes = [HasOwnRecords]
     serializer_class = ConsentSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ConsentFilter
 
     def get_queryset(self):
@@ -227,7 +227,7 @@ class MyConsentListView(generics.ListAPIView):
 class DoctorConsentListView(generics.ListAPIView):
     permission_classes = [IsDoctor]
     serializer_class = ConsentSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = ConsentFilter
 
     def get_queryset(self):

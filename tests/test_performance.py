@@ -242,3 +242,18 @@ def test_the_compiled_patient_list_keeps_the_list_cap(auth_client, settings):
     response = my_list(auth_client(patient))
     assert [a["appointment_time"] for a in response.json()] == ["11:00:00", "10:00:00"]
     assert response[TRUNCATED_HEADER] == "true"
+
+
+def test_a_list_asked_without_filters_builds_no_filterset(api_client, monkeypatch):
+    from django_filters.rest_framework import DjangoFilterBackend
+
+    built = []
+    build = DjangoFilterBackend.get_filterset
+    monkeypatch.setattr(DjangoFilterBackend, "get_filterset", lambda *a: built.append(a) or build(*a))
+    url = reverse("clinic:public-list")
+    assert api_client.get(url, {"limit": 5}).status_code == 200  # paging is not a filter
+    assert built == []
+    assert api_client.get(url, {"city": "Jaipur"}).status_code == 200
+    assert len(built) == 1
+    refused = api_client.get(url, {"type": "spa"})  # a bad filter value is still refused
+    assert refused.status_code == 400 and "type" in refused.json()
