@@ -55,7 +55,7 @@ return tostring(tonumber(oldest[2]) + window - now)
 
 class SharedClientRedisCacheClient(RedisCacheClient):
     """Django's client builds a new `redis.Redis` for every command, and its constructor fills a table of ~170
-    response callbacks each time: a third of the floor's CPU. `redis.Redis` is thread-safe, so one per connection
+    response callbacks each time: a quarter of the floor's profile. `redis.Redis` is thread-safe, so one per connection
     pool serves every command of the process."""
 
     def __init__(self, *args, **kwargs):

@@ -5,7 +5,8 @@ Health check. With CONN_HEALTH_CHECKS, Django sends `SELECT 1` before the first 
 connection: a round trip and a statement on every request, the floor's included. A connection that PostgreSQL ended
 (a restart, `pg_terminate_backend`, an idle timeout) has its socket readable: PostgreSQL's FATAL message, or the
 end of the stream. An idle connection in good order has nothing to read. So the socket is asked first, without
-waiting; only a readable socket, or one not idle and outside a transaction, gets Django's `SELECT 1`.
+waiting; only a readable socket, or a connection that is not idle (in a transaction, or in error), gets Django's
+`SELECT 1`.
 
 Prepared statements. psycopg2 sends every statement as text, so PostgreSQL parses and plans it each time; for the
 free-slot inputs (bookable windows, leaves, the day) planning took about ten times as long as running them
