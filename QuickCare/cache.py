@@ -24,15 +24,10 @@ FALLBACK_TABLE = "quickcare_cache"
 
 def _failover(name: str):
     def method(self, *args, **kwargs):
-        if time.monotonic() >= self._redis_down_until:
-            try:
-                return getattr(RedisCache, name)(self, *args, **kwargs)
-            except redis.RedisError as exc:
-                logger.error(
-                    "Redis unavailable (%s); using the database cache for %ss", type(exc).__name__, RETRY_SECONDS
-                )
-                self._redis_down_until = time.monotonic() + RETRY_SECONDS
-        return getattr(self._fallback, name)(*args, **kwargs)
+        return self._redis_or(
+            lambda: getattr(RedisCache, name)(self, *args, **kwargs),
+            lambda: getattr(self._fallback, name)(*args, **kwargs),
+        )
 
     method.__name__ = name
     return method
@@ -82,23 +77,28 @@ class FailoverRedisCache(RedisCache):
         """Count one use of `key` if fewer than `limit` were counted in the `window` seconds before `now`: 0.0 when
         counted, else the seconds until one is free. One round trip, and atomic (concurrent requests cannot all read
         the same count and slip under the limit). None while Redis is down: the caller counts in the fallback."""
-        if time.monotonic() < self._redis_down_until:
-            return None
-        client = self._cache.get_client(write=True)
-        if self._sliding_window is None:
-            self._sliding_window = client.register_script(_SLIDING_WINDOW)
-        use = f"{now:.6f}:{secrets.token_hex(4)}"  # unique, so two uses in one microsecond both count
-        try:
-            wait = self._sliding_window(
-                keys=[self.make_and_validate_key(f"window:{key}")],
-                args=[now, window, limit, use, math.ceil(window)],
-                client=client,
-            )
-        except redis.RedisError as exc:
-            logger.error("Redis unavailable (%s); using the database cache for %ss", type(exc).__name__, RETRY_SECONDS)
-            self._redis_down_until = time.monotonic() + RETRY_SECONDS
-            return None
-        return float(wait)
+
+        def count() -> float:
+            client = self._cache.get_client(write=True)
+            if self._sliding_window is None:
+                self._sliding_window = client.register_script(_SLIDING_WINDOW)
+            use = f"{now:.6f}:{secrets.token_hex(4)}"  # unique, so two uses in one microsecond both count
+            keys, args = [self.make_and_validate_key(f"window:{key}")], [now, window, limit, use, math.ceil(window)]
+            return float(self._sliding_window(keys=keys, args=args, client=client))
+
+        return self._redis_or(count, lambda: None)
+
+    def _redis_or(self, call, fallback):
+        """`call()` on Redis; `fallback()` while Redis is down, which an error marks for RETRY_SECONDS."""
+        if time.monotonic() >= self._redis_down_until:
+            try:
+                return call()
+            except redis.RedisError as exc:
+                logger.error(
+                    "Redis unavailable (%s); using the database cache for %ss", type(exc).__name__, RETRY_SECONDS
+                )
+                self._redis_down_until = time.monotonic() + RETRY_SECONDS
+        return fallback()
 
     def redis_available(self) -> bool:
         """A direct probe of Redis, bypassing the fallback (for the health check)."""

@@ -32,6 +32,13 @@ needs_postgresql = pytest.mark.skipif(
 )
 
 
+def two_checks_an_hour(settings) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "check_ip": "2/hour"},
+    }
+
+
 def a_key() -> str:
     return f"test-window-{uuid.uuid4().hex}"
 
@@ -86,10 +93,7 @@ def test_one_redis_client_serves_every_command():
 
 @needs_redis
 def test_the_view_throttle_refuses_past_its_rate_with_the_wait(api_client, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "check_ip": "2/hour"},
-    }
+    two_checks_an_hour(settings)
     for _ in range(2):
         assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 200
     refused = api_client.get(reverse("users:check"), {"contact": "9876543210"})
@@ -105,10 +109,7 @@ def test_while_redis_is_down_the_view_throttle_counts_in_the_fallback(api_client
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
     }
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "check_ip": "2/hour"},
-    }
+    two_checks_an_hour(settings)
     for _ in range(2):
         assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 200
     assert api_client.get(reverse("users:check"), {"contact": "9876543210"}).status_code == 429
